@@ -1,0 +1,51 @@
+"""proxdeblur: image deblurring by model-based optimization with pluggable priors.
+
+The curated public API. Submodules: :mod:`proxdeblur.operators`,
+:mod:`proxdeblur.shrinkage`, :mod:`proxdeblur.priors`,
+:mod:`proxdeblur.solvers`, :mod:`proxdeblur.metrics`, :mod:`proxdeblur.io`,
+:mod:`proxdeblur.kernels`.
+"""
+
+from . import io, kernels, metrics, operators, priors, shrinkage, solvers
+from .deconvolution import deconvolve
+from .errors import ImageFileError, InvalidArgumentError, ProxdeblurError
+from .metrics import aligned_psnr, aligned_ssim, error_ratio, kernel_similarity, psnr, ssim
+from .operators import Convolution, FiniteDifference, Identity, Mask
+from .priors import L0, L1, TV, L0Gradient, Lp, LpGradient, Wavelet
+from .solvers import SolverResult, hqs, proximal_gradient
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ProxdeblurError",
+    "InvalidArgumentError",
+    "ImageFileError",
+    "deconvolve",
+    "Convolution",
+    "Mask",
+    "Identity",
+    "FiniteDifference",
+    "L1",
+    "L0",
+    "Lp",
+    "LpGradient",
+    "L0Gradient",
+    "TV",
+    "Wavelet",
+    "hqs",
+    "proximal_gradient",
+    "SolverResult",
+    "psnr",
+    "ssim",
+    "aligned_psnr",
+    "aligned_ssim",
+    "error_ratio",
+    "kernel_similarity",
+    "io",
+    "kernels",
+    "metrics",
+    "operators",
+    "priors",
+    "shrinkage",
+    "solvers",
+]

@@ -1,0 +1,229 @@
+"""Reading and writing images and kernels; every write is atomic.
+
+Images are returned as float64 arrays in [0, 1]: 8-bit data are divided by
+255, 16-bit by 65535, float data are kept. Gray files give ``(H, W)``, colour
+files ``(H, W, 3)``; an alpha channel is dropped. Writes go to a temporary
+file in the destination folder that is then renamed over the target, so a
+crash never leaves a half-written file, and an existing file is replaced only
+by a complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import png
+import scipy.io
+
+from ._validation import as_image, as_kernel
+from .errors import ImageFileError, InvalidArgumentError
+
+__all__ = [
+    "read_image",
+    "write_image",
+    "read_kernel",
+    "write_kernel",
+    "write_json_atomic",
+    "atomic_path",
+    "IMAGE_SUFFIXES",
+    "KERNEL_SUFFIXES",
+]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+KERNEL_SUFFIXES = (".png", ".tif", ".tiff", ".bmp", ".npy", ".mat", ".txt", ".csv")
+
+
+@contextmanager
+def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``."""
+    path = Path(path)
+    if not path.parent.exists():
+        raise InvalidArgumentError("output", "a path in an existing folder", str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix,
+                               dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_json_atomic(path, data) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1, default=float))
+
+
+def _to_float(array: np.ndarray, path: Path) -> np.ndarray:
+    if array.dtype == np.uint8:
+        out = array / 255.0
+    elif array.dtype == np.uint16:
+        out = array / 65535.0
+    elif array.dtype == bool:
+        out = array.astype(np.float64)
+    elif np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(array.dtype)
+        out = array.astype(np.float64) / info.max
+    elif np.issubdtype(array.dtype, np.floating):
+        out = array.astype(np.float64)
+    else:
+        raise ImageFileError(f"{path}: unsupported pixel type {array.dtype}")
+    if out.ndim == 3 and out.shape[2] in (2, 4):  # gray+alpha or RGBA: drop alpha
+        out = out[..., :-1]
+    if out.ndim == 3 and out.shape[2] == 1:
+        out = out[..., 0]
+    return out
+
+
+def _read_png16_colour(path: Path) -> np.ndarray | None:
+    """16-bit colour PNGs through pypng (Pillow reduces them to 8 bits); None otherwise."""
+    try:
+        width, height, rows, info = png.Reader(filename=str(path)).asDirect()
+    except png.Error:
+        return None
+    if info["bitdepth"] <= 8 or info["greyscale"]:
+        return None
+    planes = info["planes"]
+    return np.vstack([np.asarray(row, dtype=np.uint16) for row in rows]).reshape(
+        height, width, planes)
+
+
+def read_image(path) -> np.ndarray:
+    """Read a PNG, JPEG, TIFF or BMP image as float64 in [0, 1] (see module doc)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFileError(f"{path}: no such file")
+    try:
+        array = _read_png16_colour(path) if path.suffix.lower() == ".png" else None
+        if array is None:
+            array = np.asarray(iio.imread(path))
+    except Exception as exc:  # imageio raises many types for bad files
+        raise ImageFileError(f"{path}: not a readable image ({exc.__class__.__name__})") from exc
+    if array.ndim not in (2, 3) or array.size == 0:
+        raise ImageFileError(f"{path}: expected a 2-D gray or colour image, got shape "
+                             f"{array.shape}")
+    image = _to_float(array, path)
+    if not np.all(np.isfinite(image)):
+        raise ImageFileError(f"{path}: contains NaN or Inf pixels")
+    return image
+
+
+def write_image(path, image, bit_depth: int = 8) -> None:
+    """Write ``image`` (values clipped to [0, 1]) as an 8- or 16-bit file, atomically.
+
+    The format follows the suffix; 16-bit needs PNG or TIFF.
+    """
+    path = Path(path)
+    image = as_image(image, "image", min_side=1)
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InvalidArgumentError("path", f"a file name ending in one of {IMAGE_SUFFIXES}",
+                                   path.name)
+    if bit_depth not in (8, 16):
+        raise InvalidArgumentError("bit_depth", "8 or 16", bit_depth)
+    if bit_depth == 16 and path.suffix.lower() not in (".png", ".tif", ".tiff"):
+        raise InvalidArgumentError("bit_depth", "8 for JPEG/BMP files (16 needs PNG or TIFF)", 16)
+    if image.ndim == 3 and image.shape[2] not in (1, 3):
+        raise InvalidArgumentError("image", "1 or 3 channels", image.shape)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    peak = 255 if bit_depth == 8 else 65535
+    dtype = np.uint8 if bit_depth == 8 else np.uint16
+    data = np.round(np.clip(image, 0, 1) * peak).astype(dtype)
+    with atomic_path(path) as tmp:
+        if bit_depth == 16 and data.ndim == 3 and path.suffix.lower() == ".png":
+            writer = png.Writer(data.shape[1], data.shape[0], greyscale=False, bitdepth=16)
+            with open(tmp, "wb") as fh:
+                writer.write(fh, data.reshape(data.shape[0], -1))
+        else:
+            iio.imwrite(tmp, data, extension=path.suffix.lower())
+
+
+def _kernel_from_mat(path: Path, variable: str | None) -> np.ndarray:
+    try:
+        contents = scipy.io.loadmat(path)
+    except Exception as exc:
+        raise ImageFileError(f"{path}: not a readable MATLAB file ({exc})") from exc
+    arrays = {k: v for k, v in contents.items()
+              if not k.startswith("__") and isinstance(v, np.ndarray) and v.ndim == 2
+              and np.issubdtype(v.dtype, np.number)}
+    if variable is not None:
+        if variable not in arrays:
+            raise ImageFileError(f"{path}: no 2-D numeric variable {variable!r} "
+                                 f"(found {sorted(arrays)})")
+        return arrays[variable]
+    if len(arrays) != 1:
+        raise ImageFileError(f"{path}: expected exactly one 2-D numeric variable, found "
+                             f"{sorted(arrays)}; pass variable=...")
+    return next(iter(arrays.values()))
+
+
+def read_kernel(path, variable: str | None = None) -> np.ndarray:
+    """Read a blur kernel and return it validated and normalized to sum to 1.
+
+    ``.npy``, ``.txt``/``.csv`` (whitespace or comma separated), ``.mat``
+    (the only 2-D numeric variable, or ``variable``), or an image file (a
+    colour image is averaged over channels). The kernel must be 2-D,
+    odd-sized, finite and non-negative with a positive sum.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in KERNEL_SUFFIXES:
+        raise ImageFileError(f"{path}: unknown kernel format (expected one of {KERNEL_SUFFIXES})")
+    try:
+        if suffix == ".npy":
+            kernel = np.load(path, allow_pickle=False)
+        elif suffix in (".txt", ".csv"):
+            text = path.read_text().replace(",", " ")
+            kernel = np.loadtxt(text.splitlines(), ndmin=2)
+        elif suffix == ".mat":
+            kernel = _kernel_from_mat(path, variable)
+        else:
+            kernel = read_image(path)
+            if kernel.ndim == 3:
+                kernel = kernel.mean(axis=2)
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise ImageFileError(f"{path}: not a readable kernel ({exc.__class__.__name__}: {exc})") \
+            from exc
+    try:
+        return as_kernel(kernel, "kernel", normalize=True)
+    except InvalidArgumentError as exc:
+        raise ImageFileError(f"{path}: {exc}") from exc
+
+
+def write_kernel(path, kernel) -> None:
+    """Write a kernel atomically: ``.npy``/``.txt``/``.mat`` exactly, an image
+    file scaled so that its maximum is white (for viewing)."""
+    path = Path(path)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim != 2 or kernel.size == 0 or not np.all(np.isfinite(kernel)):
+        raise InvalidArgumentError("kernel", "a finite non-empty 2-D array", kernel.shape)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, kernel)
+    elif suffix in (".txt", ".csv"):
+        with atomic_path(path) as tmp:
+            np.savetxt(tmp, kernel, delimiter="," if suffix == ".csv" else " ")
+    elif suffix == ".mat":
+        with atomic_path(path) as tmp:
+            scipy.io.savemat(tmp, {"kernel": kernel})
+    elif suffix in IMAGE_SUFFIXES:
+        peak = kernel.max()
+        write_image(path, kernel / peak if peak > 0 else kernel)
+    else:
+        raise InvalidArgumentError("path", f"a file name ending in one of {KERNEL_SUFFIXES}",
+                                   path.name)

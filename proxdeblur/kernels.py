@@ -1,0 +1,93 @@
+"""Blur-kernel utilities: validation, centring and a motion-trajectory generator."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from ._validation import as_kernel, check_int, check_positive
+from .errors import InvalidArgumentError
+
+__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel"]
+
+
+def validate_kernel(kernel, name: str = "kernel", normalize: bool = True) -> np.ndarray:
+    """Return ``kernel`` as a validated float64 kernel summing to 1 (see the contract)."""
+    return as_kernel(kernel, name, normalize=normalize)
+
+
+def delta_kernel(size: int = 1) -> np.ndarray:
+    """The identity blur: a ``size × size`` array with a 1 at the centre (odd ``size``)."""
+    size = check_int(size, "size")
+    if size % 2 == 0:
+        raise InvalidArgumentError("size", "an odd integer", size)
+    k = np.zeros((size, size))
+    k[size // 2, size // 2] = 1.0
+    return k
+
+
+def centre_kernel(kernel) -> np.ndarray:
+    """Shift a kernel by an integer amount so that its centre of mass is nearest its centre.
+
+    Content shifted out of the support is dropped (then the kernel is
+    re-normalized); integer shifts only, so no interpolation blur is added.
+    """
+    k = as_kernel(kernel, "kernel", normalize=True)
+    cy, cx = ndimage.center_of_mass(k)
+    dy = int(round(k.shape[0] // 2 - cy))
+    dx = int(round(k.shape[1] // 2 - cx))
+    out = ndimage.shift(k, (dy, dx), order=0, mode="constant")
+    return out / out.sum()
+
+
+def motion_kernel(size: int = 15, *, length: float | None = None, seed: int | None = 0,
+                  smoothness: float = 0.6, steps: int = 2000) -> np.ndarray:
+    """A random camera-shake kernel from a smooth random trajectory.
+
+    A 2-D point moves with inertia (velocity kept with weight ``smoothness``,
+    plus a random unit impulse), its path is rescaled to span about ``length``
+    pixels (default ``0.8 · size``) and rasterized into a ``size × size``
+    support by bilinear splatting, then centred and normalized. Deterministic
+    for a given ``seed``.
+
+    Parameters
+    ----------
+    size : int
+        Odd side of the kernel support.
+    length : float, optional
+        Extent of the trajectory in pixels.
+    seed : int or None
+        Random seed.
+    smoothness : float
+        Inertia in [0, 1): higher gives straighter paths.
+    steps : int
+        Number of trajectory samples.
+    """
+    size = check_int(size, "size", minimum=3)
+    if size % 2 == 0:
+        raise InvalidArgumentError("size", "an odd integer >= 3", size)
+    if not 0 <= smoothness < 1:
+        raise InvalidArgumentError("smoothness", "a number in [0, 1)", smoothness)
+    length = 0.8 * size if length is None else check_positive(length, "length")
+    if length > size - 1:
+        raise InvalidArgumentError("length", f"at most size - 1 = {size - 1}", length)
+    rng = np.random.default_rng(seed)
+    velocity = rng.standard_normal(2)
+    points = np.zeros((steps, 2))
+    for i in range(1, steps):
+        impulse = rng.standard_normal(2)
+        velocity = smoothness * velocity + (1 - smoothness) * impulse
+        points[i] = points[i - 1] + velocity
+    points -= points.mean(axis=0)
+    extent = np.max(np.ptp(points, axis=0))
+    points *= length / max(extent, 1e-12)
+    points += size // 2
+    kernel = np.zeros((size, size))
+    y0 = np.floor(points[:, 0]).astype(int)
+    x0 = np.floor(points[:, 1]).astype(int)
+    fy, fx = points[:, 0] - y0, points[:, 1] - x0
+    for dy, dx, w in ((0, 0, (1 - fy) * (1 - fx)), (1, 0, fy * (1 - fx)),
+                      (0, 1, (1 - fy) * fx), (1, 1, fy * fx)):
+        yy, xx = np.clip(y0 + dy, 0, size - 1), np.clip(x0 + dx, 0, size - 1)
+        np.add.at(kernel, (yy, xx), w)
+    return centre_kernel(kernel / kernel.sum())

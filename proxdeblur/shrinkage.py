@@ -1,0 +1,237 @@
+"""Shrinkage (scalar proximal) operators, compiled with numba.
+
+Each function solves, for every entry (or every vector along an axis),
+
+.. math:: \\operatorname{prox}(y) = \\arg\\min_x \\tfrac12 (x - y)^2 + \\lambda\\,|x|^p
+
+where ``lam`` already includes the step (``λτ`` in ``prox_{τφ}``).
+
+* ``p = 1``: soft thresholding, ``sign(y) max(|y| − λ, 0)``.
+* ``p = 0`` (``|x|⁰`` = 1 for x ≠ 0): the *exact* hard threshold. Comparing
+  the two candidates ``x = 0`` (cost ``y²/2``) and ``x = y`` (cost ``λ``),
+  ``y`` is kept iff ``|y| > √(2λ)``. (Thresholding at ``λ`` or ``√λ``, as some
+  libraries do, minimizes a different problem.)
+* ``0 < p < 1``: generalized soft thresholding of Zuo, Meng, Zhang, Feng, "A
+  Generalized Iterated Shrinkage Algorithm for Non-convex Sparse Coding",
+  ICCV 2013 (GISA). With the threshold
+
+  .. math:: \\tau_p(\\lambda) = (2\\lambda(1-p))^{1/(2-p)}
+            + \\lambda p\\,(2\\lambda(1-p))^{(p-1)/(2-p)},
+
+  the global minimizer is 0 when ``|y| ≤ τ_p`` and otherwise ``sign(y) x*``,
+  with ``x*`` the larger root of ``h(x) = x − |y| + λp x^{p−1}``. GISA finds it
+  by the fixed point ``x ← |y| − λp x^{p−1}`` from ``x = |y|``; we solve the
+  same equation by Newton's method from the same start, which needs far fewer
+  powers: ``h`` is convex on x > 0 and ``h(|y|) > 0`` with ``h'(|y|) > 0``, so
+  the Newton iterates decrease monotonically to ``x*`` without overshooting,
+  quadratically. We stop when a step is below ``1e-13 |y|`` (at most 60
+  steps): the exact global minimizer to floating-point accuracy.
+
+The isotropic versions (:func:`prox_group`) shrink the Euclidean norm of each
+vector along ``axis`` (e.g. the two components of a gradient) by the same
+scalar rule and keep its direction: the problem is rotation-invariant, so this
+is its exact minimizer.
+
+The plain-numpy ``*_reference`` functions implement the same rules with
+GISA's own fixed-point iteration, vectorized, to test and benchmark the
+compiled kernels against; the two agree to about ``1e-13`` relative.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ._validation import check_in_range, check_positive
+from .errors import InvalidArgumentError
+
+__all__ = [
+    "gisa_threshold",
+    "soft_threshold",
+    "hard_threshold",
+    "prox_l0",
+    "prox_lp",
+    "prox_group",
+    "soft_threshold_reference",
+    "hard_threshold_reference",
+    "prox_lp_reference",
+    "prox_group_reference",
+]
+
+_GISA_MAX_ITER = 60
+_GISA_RTOL = 1e-13
+_GISA_NEWTON_STOP = 1e-8
+
+
+def gisa_threshold(lam: float, p: float) -> float:
+    """Threshold below which the ℓp prox (0 ≤ p ≤ 1) of ``lam |x|^p`` is exactly zero."""
+    if p == 0:
+        return math.sqrt(2.0 * lam)
+    if p == 1:
+        return lam
+    base = 2.0 * lam * (1.0 - p)
+    return base ** (1.0 / (2.0 - p)) + lam * p * base ** ((p - 1.0) / (2.0 - p))
+
+
+@numba.njit(cache=True, inline="always")
+def _shrink_magnitude(a, lam, p, threshold):
+    """Exact minimizer over x ≥ 0 of ½(x − a)² + λ xᵖ for a ≥ 0."""
+    if a <= threshold:
+        return 0.0
+    if p == 0.0:
+        return a
+    if p == 1.0:
+        return a - lam
+    x = a
+    c = lam * p
+    for _ in range(_GISA_MAX_ITER):
+        power = x ** (p - 2.0)
+        step = (x - a + c * power * x) / (1.0 - c * (1.0 - p) * power)
+        x -= step
+        if step <= _GISA_NEWTON_STOP * a:
+            # Quadratic convergence: the error after this step is about
+            # (h''/2h') step², far below 1e-13 a (checked by the tests).
+            break
+    return x
+
+
+@numba.njit(cache=True, parallel=True)
+def _shrink_flat(y, lam, p, threshold, out):
+    for i in numba.prange(y.size):
+        v = y[i]
+        m = _shrink_magnitude(abs(v), lam, p, threshold)
+        out[i] = m if v >= 0 else -m
+
+
+@numba.njit(cache=True, parallel=True)
+def _shrink_groups(v, lam, p, threshold, out):
+    groups, n = v.shape
+    for j in numba.prange(n):
+        norm2 = 0.0
+        for g in range(groups):
+            norm2 += v[g, j] * v[g, j]
+        r = math.sqrt(norm2)
+        m = _shrink_magnitude(r, lam, p, threshold)
+        scale = m / r if r > 0 else 0.0
+        for g in range(groups):
+            out[g, j] = v[g, j] * scale
+
+
+def _as_float_array(x, name: str) -> np.ndarray:
+    array = np.asarray(x)
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise InvalidArgumentError(name, "a real-valued array", array.dtype)
+    dtype = np.float32 if array.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def _check_p(p, name: str = "p", *, allow_zero: bool = False) -> float:
+    if allow_zero and p == 0:
+        return 0.0
+    return check_in_range(p, name, 0.0, 1.0)
+
+
+def _elementwise(x, lam: float, p: float) -> np.ndarray:
+    y = _as_float_array(x, "x")
+    out = np.empty_like(y)
+    _shrink_flat(y.reshape(-1), float(lam), float(p), float(gisa_threshold(lam, p)),
+                 out.reshape(-1))
+    return out
+
+
+def soft_threshold(x, threshold: float) -> np.ndarray:
+    """Soft thresholding, the prox of ``threshold · |x|`` (ℓ1)."""
+    threshold = check_positive(threshold, "threshold", allow_zero=True)
+    return _elementwise(x, threshold, 1.0)
+
+
+def hard_threshold(x, threshold: float) -> np.ndarray:
+    """Keep ``x`` where ``|x| > threshold``, zero elsewhere."""
+    threshold = check_positive(threshold, "threshold", allow_zero=True)
+    return _elementwise(x, threshold**2 / 2.0, 0.0)
+
+
+def prox_l0(x, lam: float) -> np.ndarray:
+    """Exact prox of ``lam · ‖x‖₀``: keep ``x`` where ``|x| > √(2 lam)``."""
+    lam = check_positive(lam, "lam", allow_zero=True)
+    return _elementwise(x, lam, 0.0)
+
+
+def prox_lp(x, lam: float, p: float) -> np.ndarray:
+    """Exact prox of ``lam · Σ|xᵢ|ᵖ`` for ``0 < p ≤ 1`` (GISA; soft thresholding at p = 1)."""
+    lam = check_positive(lam, "lam", allow_zero=True)
+    p = _check_p(p)
+    return _elementwise(x, lam, p)
+
+
+def prox_group(v, lam: float, p: float, axis: int = 0) -> np.ndarray:
+    """Isotropic shrinkage: prox of ``lam · Σⱼ ‖vⱼ‖₂ᵖ`` over vectors along ``axis``.
+
+    ``p = 0`` counts non-zero vectors (exact ℓ0), ``0 < p ≤ 1`` is the ℓp norm
+    of the vector magnitudes (p = 1: group soft thresholding, isotropic TV).
+    """
+    lam = check_positive(lam, "lam", allow_zero=True)
+    p = _check_p(p, allow_zero=True)
+    array = _as_float_array(v, "v")
+    if array.ndim == 0:
+        raise InvalidArgumentError("v", "an array with at least one axis", array.shape)
+    moved = np.moveaxis(array, axis, 0)
+    flat = np.ascontiguousarray(moved.reshape(moved.shape[0], -1))
+    out = np.empty_like(flat)
+    _shrink_groups(flat, lam, p, float(gisa_threshold(lam, p)), out)
+    return np.moveaxis(out.reshape(moved.shape), 0, axis)
+
+
+# --- plain numpy references (same rules, no compilation) ---------------------------
+
+def _magnitude_reference(a: np.ndarray, lam: float, p: float) -> np.ndarray:
+    """GISA as written by Zuo et al.: threshold, then the fixed point
+    ``x ← a − λp x^{p−1}`` on every kept entry until the largest change is
+    below ``1e-13 a`` (a plain vectorized loop, no compilation)."""
+    threshold = gisa_threshold(lam, p)
+    out = np.zeros_like(a)
+    keep = a > threshold
+    if p == 0:
+        out[keep] = a[keep]
+    elif p == 1:
+        out[keep] = a[keep] - lam
+    else:
+        target = a[keep]
+        x = target.copy()
+        for _ in range(10 * _GISA_MAX_ITER):
+            x_new = target - lam * p * x ** (p - 1.0)
+            converged = np.all(np.abs(x_new - x) <= _GISA_RTOL * target)
+            x = x_new
+            if converged:
+                break
+        out[keep] = x
+    return out
+
+
+def soft_threshold_reference(x, threshold: float) -> np.ndarray:
+    """numpy version of :func:`soft_threshold`."""
+    x = np.asarray(x)
+    return np.sign(x) * np.maximum(np.abs(x) - threshold, 0)
+
+
+def hard_threshold_reference(x, threshold: float) -> np.ndarray:
+    """numpy version of :func:`hard_threshold`."""
+    x = np.asarray(x)
+    return np.where(np.abs(x) > threshold, x, 0)
+
+
+def prox_lp_reference(x, lam: float, p: float) -> np.ndarray:
+    """numpy version of :func:`prox_lp` (and of :func:`prox_l0` at ``p = 0``)."""
+    x = np.asarray(x)
+    return np.sign(x) * _magnitude_reference(np.abs(x), lam, p)
+
+
+def prox_group_reference(v, lam: float, p: float, axis: int = 0) -> np.ndarray:
+    """numpy version of :func:`prox_group`."""
+    v = np.asarray(v)
+    norm = np.sqrt(np.sum(v * v, axis=axis, keepdims=True))
+    shrunk = _magnitude_reference(norm, lam, p)
+    scale = np.divide(shrunk, norm, out=np.zeros_like(norm), where=norm > 0)
+    return v * scale

@@ -1,0 +1,14 @@
+"""Solvers: plain functions returning a :class:`SolverResult`, each with a ``*_iter`` generator."""
+
+from .hqs import hqs, hqs_iter
+from .proximal_gradient import proximal_gradient, proximal_gradient_iter
+from .result import IterationState, SolverResult
+
+__all__ = [
+    "IterationState",
+    "SolverResult",
+    "hqs",
+    "hqs_iter",
+    "proximal_gradient",
+    "proximal_gradient_iter",
+]

@@ -1,0 +1,102 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from proxdeblur import Convolution, io
+from proxdeblur.cli import main
+from proxdeblur.kernels import motion_kernel
+
+
+@pytest.fixture
+def files(tmp_path, camera_small):
+    kernel = motion_kernel(7, seed=1)
+    blurred = Convolution(kernel, "valid").forward(camera_small)
+    io.write_image(tmp_path / "blurred.png", blurred)
+    io.write_kernel(tmp_path / "kernel.npy", kernel)
+    return tmp_path
+
+
+def test_deconv_writes_the_output(files):
+    out = files / "restored.png"
+    assert main(["deconv", str(files / "blurred.png"), "-k", str(files / "kernel.npy"),
+                 "-o", str(out), "--quiet", "--iterations", "4"]) == 0
+    assert io.read_image(out).shape == io.read_image(files / "blurred.png").shape
+
+
+def test_deconv_keeps_16_bit_input_depth(files):
+    import imageio.v3 as iio
+
+    io.write_image(files / "b16.png", io.read_image(files / "blurred.png"), bit_depth=16)
+    out = files / "r16.png"
+    assert main(["deconv", str(files / "b16.png"), "-k", str(files / "kernel.npy"), "-o", str(out),
+                 "-q", "--iterations", "2"]) == 0
+    assert iio.imread(out).dtype == np.uint16
+
+
+def _run(args):
+    return subprocess.run([sys.executable, "-m", "proxdeblur.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_refuses_to_overwrite_the_input(files):
+    before = (files / "blurred.png").read_bytes()
+    proc = _run(["deconv", str(files / "blurred.png"), "-k", str(files / "kernel.npy"),
+                 "-o", str(files / "blurred.png"), "--force"])
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "input" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (files / "blurred.png").read_bytes() == before
+
+
+def test_refuses_existing_output_without_force(files):
+    (files / "exists.png").write_bytes(b"keep me")
+    proc = _run(["deconv", str(files / "blurred.png"), "-k", str(files / "kernel.npy"),
+                 "-o", str(files / "exists.png")])
+    assert proc.returncode == 2 and "--force" in proc.stderr
+    assert (files / "exists.png").read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: (d / "x.png").write_bytes(b"garbage"), "not a readable image"),
+    (lambda d: None, "no such file"),
+])
+def test_unreadable_input_is_one_line(files, make, message):
+    make(files)
+    proc = _run(["deconv", str(files / "x.png"), "-k", str(files / "kernel.npy"),
+                 "-o", str(files / "out.png")])
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr
+
+
+def test_bad_kernel_file_is_one_line(files):
+    np.save(files / "even.npy", np.ones((4, 4)))
+    proc = _run(["deconv", str(files / "blurred.png"), "-k", str(files / "even.npy"),
+                 "-o", str(files / "out.png")])
+    assert proc.returncode == 2 and "odd" in proc.stderr
+    assert not (files / "out.png").exists()
+
+
+def test_usage_errors_are_one_line():
+    proc = _run(["deconv"])
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+
+
+def test_help_lists_options_with_defaults():
+    proc = _run(["deconv", "--help"])
+    assert proc.returncode == 0
+    for option in ("--kernel", "--output", "--prior", "--lam", "--iterations", "--boundary",
+                   "--force"):
+        assert option in proc.stdout
+    assert "default: hyper-laplacian" in proc.stdout and "default: valid" in proc.stdout
+
+
+def test_demo(tmp_path):
+    proc = _run(["demo", "--out", str(tmp_path / "demo")])
+    assert proc.returncode == 0, proc.stderr
+    for name in ("blurred.png", "restored.png", "convergence.png"):
+        assert (tmp_path / "demo" / name).is_file()
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("PSNR")]
+    before, after = (float(line.split()[2]) for line in lines)
+    assert after > before + 3
