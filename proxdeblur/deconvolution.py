@@ -97,7 +97,9 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     progress : bool
         Show a progress bar.
     return_result : bool
-        Also return the :class:`~proxdeblur.solvers.SolverResult`.
+        Also return the :class:`~proxdeblur.solvers.SolverResult`. The
+        objective is recorded in its history only then (or with a callback):
+        it costs a blur and two penalty evaluations per iteration.
 
     Returns
     -------
@@ -134,6 +136,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     result: SolverResult = hqs(
         operator, y.astype(np.float64), prior, rho=rho_first, rho_growth=growth,
         rho_max=rho_last, max_iter=iterations, tol=0.0, callback=callback,
-        reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations, progress=progress)
+        reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations, progress=progress,
+        track_objective=return_result or callback is not None)
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sp
 
+from ._differences import adjoint_differences, forward_differences
 from ._validation import as_kernel, check_positive
 from .errors import InvalidArgumentError
 
@@ -415,25 +416,19 @@ class FiniteDifference(LinearOperator):
 
     def forward(self, x):
         x = np.asarray(x)
-        out = np.empty((2, *x.shape), dtype=x.dtype)
-        out[0] = np.roll(x, -1, axis=0) - x
-        out[1] = np.roll(x, -1, axis=1) - x
-        if self.boundary == "neumann":
-            out[0, -1] = 0
-            out[1, :, -1] = 0
-        return out
+        if x.ndim not in (2, 3):
+            raise InvalidArgumentError("x", "an (H, W) or (H, W, C) image", x.shape)
+        if not np.issubdtype(x.dtype, np.floating):
+            x = x.astype(np.float64)
+        return forward_differences(x, self.boundary == "neumann")
 
     def adjoint(self, y):
         y = np.asarray(y)
-        if y.ndim < 3 or y.shape[0] != 2:
+        if y.ndim not in (3, 4) or y.shape[0] != 2:
             raise InvalidArgumentError("y", "a (2, H, W[, C]) gradient field", y.shape)
-        gv, gh = y[0], y[1]
-        if self.boundary == "neumann":
-            gv = gv.copy()
-            gh = gh.copy()
-            gv[-1] = 0
-            gh[:, -1] = 0
-        return (np.roll(gv, 1, axis=0) - gv) + (np.roll(gh, 1, axis=1) - gh)
+        if not np.issubdtype(y.dtype, np.floating):
+            y = y.astype(np.float64)
+        return adjoint_differences(y, self.boundary == "neumann")
 
     def lipschitz(self, shape=None) -> float:
         return 8.0

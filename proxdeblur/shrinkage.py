@@ -21,11 +21,13 @@ where ``lam`` already includes the step (``λτ`` in ``prox_{τφ}``).
   the global minimizer is 0 when ``|y| ≤ τ_p`` and otherwise ``sign(y) x*``,
   with ``x*`` the larger root of ``h(x) = x − |y| + λp x^{p−1}``. GISA finds it
   by the fixed point ``x ← |y| − λp x^{p−1}`` from ``x = |y|``; we solve the
-  same equation by Newton's method from the same start, which needs far fewer
-  powers: ``h`` is convex on x > 0 and ``h(|y|) > 0`` with ``h'(|y|) > 0``, so
-  the Newton iterates decrease monotonically to ``x*`` without overshooting,
-  quadratically. We stop when a step is below ``1e-13 |y|`` (at most 60
-  steps): the exact global minimizer to floating-point accuracy.
+  same equation by Halley's method from the same start, which needs far fewer
+  powers (one per step, about 2.7 steps instead of GISA's 10–40): ``h`` is
+  convex on x > 0 with ``h(|y|) > 0`` and ``h'(|y|) > 0``, and ``x*`` lies right
+  of h's minimum ``(λp(1−p))^{1/(2−p)}``, which bounds the iterates from below.
+  Convergence is cubic, so we stop after a step below ``1e-5 |y|``: the error
+  is then ~1e-15 |y|, the exact global minimizer to floating-point accuracy
+  (the tests check it against GISA and against a dense grid).
 
 The isotropic versions (:func:`prox_group`) shrink the Euclidean norm of each
 vector along ``axis`` (e.g. the two components of a gradient) by the same
@@ -54,6 +56,7 @@ __all__ = [
     "prox_l0",
     "prox_lp",
     "prox_group",
+    "penalty_sum",
     "soft_threshold_reference",
     "hard_threshold_reference",
     "prox_lp_reference",
@@ -62,7 +65,8 @@ __all__ = [
 
 _GISA_MAX_ITER = 60
 _GISA_RTOL = 1e-13
-_GISA_NEWTON_STOP = 1e-8
+_HALLEY_STOP = 1e-5
+_NUMERICAL_ZERO = 1e-12
 
 
 def gisa_threshold(lam: float, p: float) -> float:
@@ -84,15 +88,19 @@ def _shrink_magnitude(a, lam, p, threshold):
         return a
     if p == 1.0:
         return a - lam
-    x = a
     c = lam * p
+    # the root lies right of h's minimum, (c(1 − p))^(1/(2 − p)): a floor for safety
+    floor = (c * (1.0 - p)) ** (1.0 / (2.0 - p))
+    x = a
     for _ in range(_GISA_MAX_ITER):
         power = x ** (p - 2.0)
-        step = (x - a + c * power * x) / (1.0 - c * (1.0 - p) * power)
-        x -= step
-        if step <= _GISA_NEWTON_STOP * a:
-            # Quadratic convergence: the error after this step is about
-            # (h''/2h') step², far below 1e-13 a (checked by the tests).
+        h = x - a + c * power * x
+        h1 = 1.0 - c * (1.0 - p) * power
+        h2 = c * (1.0 - p) * (2.0 - p) * power / x
+        step = 2.0 * h * h1 / (2.0 * h1 * h1 - h * h2)
+        x = max(x - step, floor)
+        if abs(step) <= _HALLEY_STOP * a:
+            # cubic convergence: the error after this step is ~ step³, far below 1e-13 a
             break
     return x
 
@@ -117,6 +125,57 @@ def _shrink_groups(v, lam, p, threshold, out):
         scale = m / r if r > 0 else 0.0
         for g in range(groups):
             out[g, j] = v[g, j] * scale
+
+
+@numba.njit(cache=True, parallel=True)
+def _penalty_sum_flat(y, p, zero):
+    total = 0.0
+    for i in numba.prange(y.size):
+        m = abs(y[i])
+        if p == 0.0:
+            total += 1.0 if m > zero else 0.0
+        elif p == 1.0:
+            total += m
+        elif m > 0:
+            total += m**p
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def _penalty_sum_groups(v, p, zero):
+    groups, n = v.shape
+    total = 0.0
+    for j in numba.prange(n):
+        norm2 = 0.0
+        for g in range(groups):
+            norm2 += v[g, j] * v[g, j]
+        if p == 0.0:
+            total += 1.0 if norm2 > zero * zero else 0.0
+        elif norm2 > 0:
+            total += norm2 ** (0.5 * p)
+    return total
+
+
+def penalty_sum(x, p: float, axis: int | None = None, scale: float | None = None) -> float:
+    """``Σ|xᵢ|ᵖ`` (``p = 0``: the number of non-zeros), or with ``axis`` the same
+    over the Euclidean norms of the vectors along that axis — the penalty whose
+    prox the functions above compute, in one compiled pass.
+
+    For ``p = 0``, magnitudes up to ``1e-12 · scale`` (default ``max|x|``) count
+    as zero: a value that passed through a transform and back (e.g. wavelet
+    coefficients of a prox output) carries round-off of that size where it is
+    exactly zero. Pass the data's ``scale`` when ``x`` may be all round-off.
+    """
+    p = _check_p(p, allow_zero=True)
+    array = _as_float_array(x, "x")
+    if scale is None:
+        scale = float(np.max(np.abs(array))) if array.size else 0.0
+    zero = _NUMERICAL_ZERO * scale if p == 0 else 0.0
+    if axis is None:
+        return float(_penalty_sum_flat(array.reshape(-1), p, zero))
+    moved = np.moveaxis(array, axis, 0)
+    flat = np.ascontiguousarray(moved.reshape(moved.shape[0], -1))
+    return float(_penalty_sum_groups(flat, p, zero))
 
 
 def _as_float_array(x, name: str) -> np.ndarray:

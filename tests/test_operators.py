@@ -152,3 +152,15 @@ def test_kernel_larger_than_image_is_rejected():
 def test_unknown_boundary_is_rejected():
     with pytest.raises(InvalidArgumentError, match="boundary"):
         Convolution(np.ones((3, 3)) / 9, "periodic")
+
+
+@given(x=images(), boundary=st.sampled_from(["circular", "neumann"]))
+def test_finite_differences_match_their_definition(x, boundary):
+    g = FiniteDifference(boundary).forward(x)
+    vertical = np.roll(x, -1, axis=0) - x
+    horizontal = np.roll(x, -1, axis=1) - x
+    if boundary == "neumann":
+        vertical[-1] = 0
+        horizontal[:, -1] = 0
+    np.testing.assert_array_equal(g[0], vertical)
+    np.testing.assert_array_equal(g[1], horizontal)

@@ -81,19 +81,8 @@ class ElementwisePenalty(Prior):
         group = "" if self.group_axis is None else f", group_axis={self.group_axis}"
         return f"{type(self).__name__}(lam={self.lam:g}, p={self.p:g}{group})"
 
-    def magnitudes(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
-        if self.group_axis is None:
-            return np.abs(x)
-        return np.sqrt(np.sum(x * x, axis=self.group_axis))
-
     def value(self, x: np.ndarray) -> float:
-        m = self.magnitudes(x)
-        if self.p == 0:
-            return self.lam * float(np.count_nonzero(m))
-        if self.p == 1:
-            return self.lam * float(np.sum(m))
-        return self.lam * float(np.sum(m**self.p))
+        return self.lam * shrinkage.penalty_sum(x, self.p, self.group_axis)
 
     def prox(self, x: np.ndarray, tau: float) -> np.ndarray:
         tau = _check_tau(tau)
@@ -141,7 +130,9 @@ class _MaskedPenalty(ElementwisePenalty):
         self.mask = mask
 
     def value(self, x):
-        return self.penalty.value(np.asarray(x)[self.mask])
+        x = np.asarray(x)
+        scale = float(np.max(np.abs(x))) if x.size else 0.0
+        return self.lam * shrinkage.penalty_sum(x[self.mask], self.p, None, scale=scale)
 
     def prox(self, x, tau):
         out = self.penalty.prox(x, tau)
