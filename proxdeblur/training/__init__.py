@@ -1,0 +1,1 @@
+"""Training of the bundled learned priors (recipes anyone can rerun)."""

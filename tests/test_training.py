@@ -1,0 +1,51 @@
+import numpy as np
+import torch
+
+from proxdeblur import io
+from proxdeblur.priors.nets import DnCNN
+from proxdeblur.training.data import PatchSampler
+from proxdeblur.training.denoiser import train_denoiser
+
+
+def test_dncnn_shapes_and_residual_form():
+    torch.manual_seed(0)
+    for downscale in (1, 2):
+        net = DnCNN(channels=1, depth=3, width=8, noise_map=True, downscale=downscale)
+        x = torch.rand(2, 1, 13, 17)  # odd sizes are padded and cropped back
+        out = net(x, torch.tensor([0.1, 0.2]))
+        assert out.shape == x.shape
+    net = DnCNN(depth=3, width=8)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+    x = torch.rand(1, 1, 8, 8)
+    assert torch.equal(net(x, 0.1), x)  # zero noise estimate: the identity
+
+
+def test_patch_sampler_is_seeded_and_augments():
+    image = np.arange(100, dtype=np.float32).reshape(10, 10)
+    a = PatchSampler([image], 4, seed=3).batch(16)
+    b = PatchSampler([image], 4, seed=3).batch(16)
+    assert a.shape == (16, 4, 4) and np.array_equal(a, b)
+
+
+def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(6):
+        smooth = np.cumsum(np.cumsum(rng.standard_normal((40, 40)), 0), 1)
+        io.write_image(data / f"{i}.png", (smooth - smooth.min()) / np.ptp(smooth))
+    torch.set_num_threads(1)
+    out = tmp_path / "net" / "d.pt"
+    options = dict(batch=8, patch=24, depth=3, width=8, holdout=1, validate_every=20,
+                   checkpoint_every=20, progress=False, lr=3e-3)
+    train_denoiser(data, out, iterations=40, **options)
+    first = torch.load(out, weights_only=True)
+    losses = first["meta"]["final_running_loss"]
+    train_denoiser(data, out, iterations=120, **options)  # resumes from the checkpoint
+    second = torch.load(out, weights_only=True)
+    assert second["meta"]["iterations"] == 120
+    assert second["meta"]["final_running_loss"] < losses
+    net = DnCNN(**second["config"])
+    net.load_state_dict(second["state_dict"])
