@@ -24,7 +24,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sp
 
-from ._differences import adjoint_differences, forward_differences
+from ._differences import adjoint_axpy, adjoint_differences, forward_differences
 from ._validation import as_kernel, check_positive
 from .errors import InvalidArgumentError
 
@@ -87,6 +87,10 @@ class LinearOperator:
     def gram(self, x: np.ndarray) -> np.ndarray:
         """``AᵀA x``."""
         return self.adjoint(self.forward(x))
+
+    def adjoint_axpy(self, y: np.ndarray, alpha: float, base: np.ndarray) -> np.ndarray:
+        """``base + alpha · Aᵀy`` (fused where an operator can do it in one pass)."""
+        return base + alpha * self.adjoint(y)
 
     def output_shape(self, input_shape) -> tuple:
         """Shape of ``forward(x)`` for an ``x`` of ``input_shape``."""
@@ -429,6 +433,12 @@ class FiniteDifference(LinearOperator):
         if not np.issubdtype(y.dtype, np.floating):
             y = y.astype(np.float64)
         return adjoint_differences(y, self.boundary == "neumann")
+
+    def adjoint_axpy(self, y, alpha, base):
+        y = np.asarray(y)
+        if y.ndim not in (3, 4) or y.shape[0] != 2:
+            raise InvalidArgumentError("y", "a (2, H, W[, C]) gradient field", y.shape)
+        return adjoint_axpy(y, alpha, base, self.boundary == "neumann")
 
     def lipschitz(self, shape=None) -> float:
         return 8.0

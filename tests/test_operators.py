@@ -164,3 +164,11 @@ def test_finite_differences_match_their_definition(x, boundary):
         horizontal[:, -1] = 0
     np.testing.assert_array_equal(g[0], vertical)
     np.testing.assert_array_equal(g[1], horizontal)
+
+
+@given(x=images(), seed=seeds, alpha=st.floats(-3, 3),
+       boundary=st.sampled_from(["circular", "neumann"]))
+def test_fused_adjoint_axpy(x, seed, alpha, boundary):
+    D = FiniteDifference(boundary)
+    g = np.random.default_rng(seed).standard_normal((2, *x.shape))
+    np.testing.assert_allclose(D.adjoint_axpy(g, alpha, x), x + alpha * D.adjoint(g), atol=1e-12)

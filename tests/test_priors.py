@@ -98,3 +98,14 @@ def test_prox_rejects_bad_tau(tau):
 def test_wavelet_rejects_biorthogonal():
     with pytest.raises(InvalidArgumentError, match="^wavelet:"):
         WaveletTransform("bior2.2")
+
+
+@given(seed=seeds, tau=st.floats(0.01, 5.0), isotropic=st.booleans(),
+       boundary=st.sampled_from(["circular", "neumann"]),
+       make=st.sampled_from([lambda i, b: LpGradient(0.05, 0.6, i, b), lambda i, b: TV(0.05, i, b),
+                             lambda i, b: L0Gradient(0.01, i, b)]))
+def test_fused_gradient_shrinkage_matches_the_composition(seed, tau, isotropic, boundary, make):
+    prior = make(isotropic, boundary)
+    x = np.random.default_rng(seed).random((11, 14, 2))
+    expected = prior.penalty.prox(prior.analysis.forward(x), tau)
+    np.testing.assert_allclose(prior.shrink_analysis(x, tau), expected, rtol=1e-13, atol=1e-15)

@@ -186,3 +186,12 @@ def test_solvers_reject_nan_observations():
         hqs(Identity(), y, TV(0.1))
     with pytest.raises(InvalidArgumentError, match="^rho:"):
         hqs(Identity(), np.ones((8, 8)), TV(0.1), rho=0)
+
+
+@given(seed=seeds, prior=st.sampled_from([LpGradient(0.01, 0.8), TV(0.01)]))
+def test_tracking_the_objective_does_not_change_the_iterates(seed, prior):
+    op, y, _ = _problem(seed)
+    tracked = hqs(op, y, prior, rho=0.05, rho_growth=2, max_iter=6, tol=0)
+    fast = hqs(op, y, prior, rho=0.05, rho_growth=2, max_iter=6, tol=0, track_objective=False)
+    np.testing.assert_allclose(fast.x, tracked.x, rtol=1e-12, atol=1e-13)
+    assert "objective" not in fast.history and "objective" in tracked.history

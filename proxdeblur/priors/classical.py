@@ -24,6 +24,7 @@ import numpy as np
 import pywt
 
 from .. import shrinkage
+from .._differences import shrink_differences
 from .._validation import check_int, check_positive
 from ..errors import InvalidArgumentError
 from ..linsolve import solve_quadratic
@@ -168,6 +169,10 @@ class AnalysisPrior(Prior):
     def value(self, x: np.ndarray) -> float:
         return self.penalty.value(self.analysis.forward(x))
 
+    def shrink_analysis(self, x: np.ndarray, tau: float) -> np.ndarray:
+        """``prox_{τψ}(Dx)``: the z-step of half-quadratic splitting."""
+        return self.penalty.prox(self.analysis.forward(x), tau)
+
     def prox(self, x: np.ndarray, tau: float) -> np.ndarray:
         """``argmin_z ψ(Dz) + ‖z − x‖²/(2τ)`` by ADMM on the split ``w = Dz``.
 
@@ -200,7 +205,21 @@ class AnalysisPrior(Prior):
         return z
 
 
-class LpGradient(AnalysisPrior):
+class _GradientPrior(AnalysisPrior):
+    """ψ(∇u) with ψ elementwise (or isotropic over the two components)."""
+
+    def __init__(self, penalty: ElementwisePenalty, boundary: str, isotropic: bool):
+        super().__init__(FiniteDifference(boundary), penalty)
+        self.isotropic = isotropic
+
+    def shrink_analysis(self, x, tau):
+        """``prox_{τψ}(∇x)`` in one compiled pass (the gradient is never stored)."""
+        tau = _check_tau(tau)
+        return shrink_differences(x, self.penalty.lam * tau, self.penalty.p, self.isotropic,
+                                  self.analysis.boundary == "neumann")
+
+
+class LpGradient(_GradientPrior):
     """Hyper-Laplacian gradient prior ``lam · Σ |∇u|ᵖ`` (Krishnan & Fergus 2009).
 
     Parameters
@@ -219,12 +238,10 @@ class LpGradient(AnalysisPrior):
 
     def __init__(self, lam: float, p: float = 0.8, isotropic: bool = True,
                  boundary: str = "circular"):
-        penalty = Lp(lam, p, group_axis=0 if isotropic else None)
-        super().__init__(FiniteDifference(boundary), penalty)
-        self.isotropic = isotropic
+        super().__init__(Lp(lam, p, group_axis=0 if isotropic else None), boundary, isotropic)
 
 
-class L0Gradient(AnalysisPrior):
+class L0Gradient(_GradientPrior):
     """``lam · #{pixels with non-zero gradient}`` (Xu et al. 2011), exact ℓ0 shrinkage in HQS.
 
     ``isotropic=True`` counts pixels where the gradient vector is non-zero;
@@ -232,21 +249,17 @@ class L0Gradient(AnalysisPrior):
     """
 
     def __init__(self, lam: float, isotropic: bool = True, boundary: str = "circular"):
-        penalty = L0(lam, group_axis=0 if isotropic else None)
-        super().__init__(FiniteDifference(boundary), penalty)
-        self.isotropic = isotropic
+        super().__init__(L0(lam, group_axis=0 if isotropic else None), boundary, isotropic)
 
 
-class TV(AnalysisPrior):
+class TV(_GradientPrior):
     """Total variation ``lam · Σ ‖∇u‖₂`` (isotropic) or ``lam · Σ |∂u|`` (anisotropic).
 
     Convex: its ADMM prox converges to the exact prox.
     """
 
     def __init__(self, lam: float, isotropic: bool = True, boundary: str = "circular"):
-        penalty = L1(lam, group_axis=0 if isotropic else None)
-        super().__init__(FiniteDifference(boundary), penalty)
-        self.isotropic = isotropic
+        super().__init__(L1(lam, group_axis=0 if isotropic else None), boundary, isotropic)
 
 
 class WaveletTransform(LinearOperator):

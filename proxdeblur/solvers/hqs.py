@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,11 +44,33 @@ from ..priors.classical import AnalysisPrior
 from .proximal_gradient import data_fidelity
 from .result import IterationState, SolverResult, relative_change, run
 
-__all__ = ["hqs", "hqs_iter", "split_prior"]
+__all__ = ["hqs", "hqs_iter", "split_prior", "Split"]
 
 
-def split_prior(prior, shape):
-    """Return ``(D, z_prox, penalty_value)`` for the HQS split of ``prior`` on images of ``shape``.
+@dataclass
+class Split:
+    """The HQS split of a prior: ``z = Du`` with ``z``-step ``prox_{τψ}``.
+
+    Attributes
+    ----------
+    analysis : LinearOperator
+        D (the identity for priors used through their own prox).
+    prox : callable
+        ``prox(v, tau)`` of ψ, applied to ``v = Du``.
+    shrink : callable
+        ``shrink(u, tau) = prox(Du, tau)``, fused where the prior can.
+    value : callable or None
+        ψ, if the prior has an explicit value.
+    """
+
+    analysis: LinearOperator
+    prox: Callable
+    shrink: Callable
+    value: Callable | None
+
+
+def split_prior(prior, shape) -> Split:
+    """The HQS split of ``prior`` on images of ``shape``.
 
     Analysis priors give their D and elementwise penalty ψ; any other prior
     with a ``prox`` gives ``D = I`` and its own prox.
@@ -55,12 +78,12 @@ def split_prior(prior, shape):
     if hasattr(prior, "bind"):
         prior = prior.bind(shape)
     if isinstance(prior, AnalysisPrior):
-        return prior.analysis, prior.penalty.prox, prior.penalty.value
+        return Split(prior.analysis, prior.penalty.prox, prior.shrink_analysis,
+                     prior.penalty.value)
     if not hasattr(prior, "prox"):
         raise InvalidArgumentError("prior", "an analysis prior or an object with prox(x, tau)",
                                    type(prior).__name__)
-    value = getattr(prior, "value", None)
-    return Identity(), prior.prox, value
+    return Split(Identity(), prior.prox, prior.prox, getattr(prior, "value", None))
 
 
 def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth: float = 1.0,
@@ -81,19 +104,21 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
         raise InvalidArgumentError("x_step", "'exact' or 'gradient'", repr(x_step))
     x = operator.initial_estimate(y) if x0 is None else as_image(x0, "x0", min_side=1).copy()
     x = x.astype(np.float64)
-    D, z_prox, penalty_value = split_prior(prior, x.shape)
+    split = split_prior(prior, x.shape)
+    D, penalty_value = split.analysis, split.value
+    track = track_objective and penalty_value is not None
     aty = operator.adjoint(y)
     lipschitz_a = operator.lipschitz(x.shape) if x_step == "gradient" else None
 
     def objectives(u, du, z, r):
-        if penalty_value is None or not track_objective:
+        if not track:
             return None, None
         fidelity = data_fidelity(operator, u, y)
         penalized = fidelity + penalty_value(z) + 0.5 * r * float(np.sum((du - z) ** 2))
         return fidelity + penalty_value(du), penalized
 
     clock = time.perf_counter()
-    du = D.forward(x)
+    du = D.forward(x) if (track or x_step == "gradient") else None
     objective, _ = objectives(x, du, du, rho)
     elapsed = time.perf_counter() - clock
     yield IterationState(0, x, objective, float("inf"), elapsed, stoppable=False,
@@ -101,19 +126,19 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
     system, system_rho = None, None
     for k in range(1, max_iter + 1):
         clock = time.perf_counter()
-        z = z_prox(du, 1.0 / rho)
+        z = split.shrink(x, 1.0 / rho) if du is None else split.prox(du, 1.0 / rho)
         if x_step == "exact":
             if system_rho != rho:
                 system = QuadraticSystem([(1.0, operator), (rho, D)], 0.0, x.shape,
                                          tol=cg_tol, max_iter=cg_max_iter)
                 system_rho = rho
-            x_new = system.solve(aty + rho * D.adjoint(z), x0=x).x
+            x_new = system.solve(D.adjoint_axpy(z, rho, aty), x0=x).x
         else:
             delta = step if step is not None else 1.0 / (lipschitz_a + rho * D.lipschitz(x.shape))
             delta = check_positive(delta, "step")
             gradient = operator.adjoint(operator.forward(x)) - aty + rho * D.adjoint(du - z)
             x_new = x - delta * gradient
-        du = D.forward(x_new)
+        du = D.forward(x_new) if (track or x_step == "gradient") else None
         objective, penalized = objectives(x_new, du, z, rho)
         change = relative_change(x_new, x)
         x = x_new
