@@ -1,0 +1,96 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from proxdeblur import Convolution, InvalidArgumentError
+from proxdeblur.priors.learned import LearnedPrior
+from proxdeblur.priors.nets import DnCNN
+from proxdeblur.solvers import hqs
+
+
+class Blur3(nn.Module):
+    """A fixed 3×3 box filter: a 'restorer' with a small receptive field."""
+
+    channels = 1
+
+    def forward(self, x):
+        weight = torch.full((1, 1, 3, 3), 1 / 9, dtype=x.dtype, device=x.device)
+        return nn.functional.conv2d(nn.functional.pad(x, (1, 1, 1, 1), mode="replicate"), weight)
+
+
+class ScaleBySigma(nn.Module):
+    """A 'denoiser' that returns (1 - sigma) · x, to check the sigma convention."""
+
+    channels = 1
+
+    def forward(self, x, sigma):
+        return x * (1 - sigma.reshape(-1, 1, 1, 1))
+
+
+def test_roles_and_shapes(rng):
+    prior = LearnedPrior(Blur3(), "restorer", device="cpu")
+    gray = rng.random((20, 30))
+    assert prior.restore(gray).shape == gray.shape
+    colour = rng.random((20, 30, 3)).astype(np.float32)
+    out = prior(colour)
+    assert out.shape == colour.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out[..., 1], prior.restore(colour[..., 1]), atol=1e-6)
+    with pytest.raises(InvalidArgumentError, match="^role:"):
+        prior.denoise(gray, 0.1)
+
+
+def test_sigma_is_on_the_unit_scale(rng):
+    prior = LearnedPrior(ScaleBySigma(), "denoiser", device="cpu")
+    x = rng.random((8, 8))
+    np.testing.assert_allclose(prior.denoise(x, 0.25), 0.75 * x, atol=1e-6)
+    np.testing.assert_allclose(prior.prox(x, 0.04), 0.8 * x, atol=1e-6)  # sigma = sqrt(tau)
+    with pytest.raises(InvalidArgumentError, match="^sigma:"):
+        prior.denoise(x, -0.1)
+
+
+def test_tiled_and_untiled_agree(rng):
+    torch.manual_seed(0)
+    net = DnCNN(depth=4, width=8)  # receptive-field radius 10 px (5 half-resolution 3×3 layers)
+    x = rng.random((150, 130))
+    whole = LearnedPrior(net, "denoiser", device="cpu", tile_size=256).denoise(x, 0.1)
+    tiled = LearnedPrior(net, "denoiser", device="cpu", tile_size=96, tile_overlap=44)
+    np.testing.assert_allclose(tiled.denoise(x, 0.1), whole, atol=1e-5)
+    narrow = LearnedPrior(net, "denoiser", device="cpu", tile_size=96, tile_overlap=16)
+    assert np.abs(narrow.denoise(x, 0.1) - whole).mean() < 0.02
+    exact = LearnedPrior(Blur3(), "restorer", device="cpu", tile_size=32, tile_overlap=8)
+    np.testing.assert_allclose(exact.restore(x), LearnedPrior(Blur3(), "restorer").restore(x),
+                               atol=1e-6)
+
+
+def test_colour_network_needs_colour(rng):
+    net = DnCNN(channels=3, depth=3, width=8)
+    prior = LearnedPrior(net, "denoiser", device="cpu")
+    assert prior.denoise(rng.random((16, 16, 3)), 0.1).shape == (16, 16, 3)
+    with pytest.raises(InvalidArgumentError, match="^image:.*3 channels"):
+        prior.denoise(rng.random((16, 16)), 0.1)
+
+
+def test_bad_arguments():
+    with pytest.raises(InvalidArgumentError, match="^role:"):
+        LearnedPrior(Blur3(), "oracle")
+    with pytest.raises(InvalidArgumentError, match="^module:"):
+        LearnedPrior(lambda x: x, "restorer")
+    with pytest.raises(InvalidArgumentError, match="^tile_overlap:"):
+        LearnedPrior(Blur3(), "restorer", tile_size=32, tile_overlap=16)
+
+
+def test_pnp_hqs_with_identity_denoiser_is_least_squares(rng):
+    class Identity(nn.Module):
+        channels = 1
+
+        def forward(self, x, sigma):
+            return x
+
+    k = np.zeros((3, 3))
+    k[1, 1], k[1, 2] = 0.8, 0.2
+    op = Convolution(k, "circular")
+    y = rng.random((12, 12))
+    prior = LearnedPrior(Identity(), "denoiser", device="cpu")
+    result = hqs(op, y, prior, rho=0.5, max_iter=300, tol=0)
+    np.testing.assert_allclose(result.x, op.solve_normal(op.adjoint(y), 0.0), atol=1e-5)
