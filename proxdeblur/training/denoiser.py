@@ -13,7 +13,8 @@ images (sorted by name) are not trained on: they give a validation PSNR at
 σ = 25 every ``--validate-every`` iterations. A checkpoint (model, optimizer,
 random states, elapsed time) is written atomically every
 ``--checkpoint-every`` iterations; rerunning the same command resumes from it.
-The output file holds ``{"config", "state_dict", "meta"}`` and loads with
+The output file holds ``{"architecture", "config", "state_dict", "meta"}``
+(the format of :mod:`proxdeblur.priors.zoo`) and loads with
 ``torch.load(..., weights_only=True)``.
 """
 
@@ -134,7 +135,8 @@ def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 1
     }
     model.eval()
     weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    _save({"config": model.config, "state_dict": weights, "meta": meta}, out)
+    _save({"architecture": "DnCNN", "config": model.config, "state_dict": weights, "meta": meta},
+          out)
     with atomic_path(out.with_suffix(".log.json")) as tmp:
         tmp.write_text(json.dumps({"meta": meta, "validation": state["validation"],
                                    "losses_every_50": state["losses"][::50]}, indent=1))
