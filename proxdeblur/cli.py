@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="image prior")
     deconv.add_argument("--lam", type=float, default=None,
                         help="prior weight (default: the prior's tuned value, 3e-4 for "
-                        "hyper-laplacian; raise it for noisy images)")
+                        "hyper-laplacian, raised automatically with the estimated noise)")
     deconv.add_argument("--p", type=float, default=0.8, help="hyper-Laplacian exponent, (0, 1]")
     deconv.add_argument("--iterations", type=int, default=10, help="HQS iterations")
     deconv.add_argument("--boundary", choices=BOUNDARY_MODES, default="valid",

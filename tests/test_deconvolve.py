@@ -31,9 +31,10 @@ def test_unknown_boundary_beats_circular_at_the_border(valid_blur):
 def test_colour_is_channelwise_and_float32_kept(valid_blur):
     blurred, kernel, _ = valid_blur
     colour = np.stack([blurred, blurred[::-1], blurred.T], axis=2).astype(np.float32)
-    restored = deconvolve(colour, kernel, iterations=4)
+    # the same weight for all (the default estimates one noise level per image)
+    restored = deconvolve(colour, kernel, iterations=4, lam=5e-4)
     assert restored.dtype == np.float32 and restored.shape == colour.shape
-    single = deconvolve(colour[..., 1], kernel, iterations=4)
+    single = deconvolve(colour[..., 1], kernel, iterations=4, lam=5e-4)
     np.testing.assert_allclose(restored[..., 1], single, atol=1e-5)
 
 
@@ -78,3 +79,19 @@ def test_bad_input(image, kernel, argument):
 def test_bad_options(kwargs, argument):
     with pytest.raises(InvalidArgumentError, match=f"^{argument}:"):
         deconvolve(np.zeros((20, 20)), np.ones((3, 3)), **kwargs)
+
+
+def test_default_weight_grows_with_noise(camera_small):
+    from proxdeblur.deconvolution import noise_scale
+
+    rng = np.random.default_rng(1)
+    assert noise_scale(camera_small) == 1.0
+    assert noise_scale(camera_small + 0.02 * rng.standard_normal(camera_small.shape)) > 3.0
+
+
+def test_noise_adaptive_default_helps_on_noisy_input(camera_small):
+    kernel = motion_kernel(9, seed=5)
+    blurred = Convolution(kernel, "valid").forward(camera_small)
+    noisy = blurred + 0.02 * np.random.default_rng(2).standard_normal(blurred.shape)
+    truth = camera_small[4:-4, 4:-4]
+    assert psnr(deconvolve(noisy, kernel), truth) > psnr(deconvolve(noisy, kernel, lam=3e-4), truth)
