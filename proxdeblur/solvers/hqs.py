@@ -107,8 +107,10 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
     split = split_prior(prior, x.shape)
     D, penalty_value = split.analysis, split.value
     track = track_objective and penalty_value is not None
+    keep_du = track or x_step == "gradient"  # else the fused z-step never forms Du
     aty = operator.adjoint(y)
     lipschitz_a = operator.lipschitz(x.shape) if x_step == "gradient" else None
+    step = None if step is None else check_positive(step, "step")
 
     def objectives(u, du, z, r):
         if not track:
@@ -118,7 +120,7 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
         return fidelity + penalty_value(du), penalized
 
     clock = time.perf_counter()
-    du = D.forward(x) if (track or x_step == "gradient") else None
+    du = D.forward(x) if keep_du else None
     objective, _ = objectives(x, du, du, rho)
     elapsed = time.perf_counter() - clock
     yield IterationState(0, x, objective, float("inf"), elapsed, stoppable=False,
@@ -135,10 +137,9 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
             x_new = system.solve(D.adjoint_axpy(z, rho, aty), x0=x).x
         else:
             delta = step if step is not None else 1.0 / (lipschitz_a + rho * D.lipschitz(x.shape))
-            delta = check_positive(delta, "step")
             gradient = operator.adjoint(operator.forward(x)) - aty + rho * D.adjoint(du - z)
             x_new = x - delta * gradient
-        du = D.forward(x_new) if (track or x_step == "gradient") else None
+        du = D.forward(x_new) if keep_du else None
         objective, penalized = objectives(x_new, du, z, rho)
         change = relative_change(x_new, x)
         x = x_new
