@@ -5,11 +5,12 @@
 The image is scikit-image's ``camera`` resized to ``size × size`` (a natural image),
 blurred by a 15×15 motion kernel with 1% noise. Every HQS iteration must at least
 transform its right-hand side and back (one rfft2 and one irfft2 of the image): that
-pair, timed in the same process (median of 5 × ``--repeat`` runs), is the floor. The iteration (z-step shrinkage, u-step
-FFT solve) is timed as the median over ``--repeat`` iterations at a fixed ρ, for the hyper-Laplacian
-(p = 0.8, Newton shrinkage), TV (soft shrinkage) and an elementwise ℓ1 prior (split z = u),
-with the history's objective bookkeeping (``track_objective=True``, the default: one more
-blur and two penalty evaluations) and without it (the iteration proper).
+pair, timed in the same process (median of 5 × ``--repeat`` runs), is the floor. The
+iteration (z-step shrinkage, u-step FFT solve) is timed as the median over ``--repeat``
+iterations at a fixed ρ, for the hyper-Laplacian (p = 0.8, exact Halley shrinkage), TV
+(soft shrinkage) and an elementwise ℓ1 prior (split z = u), with the history's objective
+bookkeeping (``track_objective=True``, the default: one more blur and two penalty
+evaluations) and without it (the iteration proper).
 """
 
 from __future__ import annotations

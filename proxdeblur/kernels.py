@@ -8,12 +8,34 @@ from scipy import ndimage
 from ._validation import as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 
-__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel"]
+__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel", "project_simplex"]
 
 
 def validate_kernel(kernel, name: str = "kernel", normalize: bool = True) -> np.ndarray:
     """Return ``kernel`` as a validated float64 kernel summing to 1 (see the contract)."""
     return as_kernel(kernel, name, normalize=normalize)
+
+
+def project_simplex(v) -> np.ndarray:
+    """Euclidean projection onto the unit simplex ``Δ = {k ≥ 0, Σk = 1}``.
+
+    The sort-based algorithm of Duchi, Shalev-Shwartz, Singer, Chandra,
+    "Efficient projections onto the ℓ1-ball for learning in high dimensions",
+    ICML 2008 (also Condat 2016, Algorithm 1): with ``u`` the entries sorted in
+    decreasing order, ``ρ = max{j : u_j − (Σ_{i≤j} u_i − 1)/j > 0}`` and
+    ``θ = (Σ_{i≤ρ} u_i − 1)/ρ``, the projection is ``max(v − θ, 0)``. Exact, in
+    O(n log n); works on an array of any shape (the simplex of all its entries).
+    """
+    v = np.asarray(v, dtype=np.float64)
+    if v.size == 0 or not np.all(np.isfinite(v)):
+        raise InvalidArgumentError("v", "a non-empty finite array", v.shape)
+    flat = v.reshape(-1)
+    u = np.sort(flat)[::-1]
+    cumulative = np.cumsum(u) - 1.0
+    index = np.arange(1, u.size + 1)
+    rho = np.nonzero(u - cumulative / index > 0)[0][-1] + 1
+    theta = cumulative[rho - 1] / rho
+    return np.maximum(v - theta, 0.0)
 
 
 def delta_kernel(size: int = 1) -> np.ndarray:
