@@ -27,21 +27,6 @@ def _forward(x, out, neumann):
                 out[1, i, j, k] = 0.0 if (neumann and j + 1 == w) else x[i, right, k] - v
 
 
-@numba.njit(cache=True, parallel=True)
-def _adjoint(g, out, neumann):
-    _, h, w, c = g.shape
-    for i in numba.prange(h):
-        up = i - 1 if i > 0 else h - 1
-        for j in range(w):
-            left = j - 1 if j > 0 else w - 1
-            for k in range(c):
-                gv = 0.0 if (neumann and i + 1 == h) else g[0, i, j, k]
-                gv_up = 0.0 if (neumann and up + 1 == h) else g[0, up, j, k]
-                gh = 0.0 if (neumann and j + 1 == w) else g[1, i, j, k]
-                gh_left = 0.0 if (neumann and left + 1 == w) else g[1, i, left, k]
-                out[i, j, k] = (gv_up - gv) + (gh_left - gh)
-
-
 def _as_3d(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x if x.ndim == 3 else x[..., None])
 
@@ -58,7 +43,7 @@ def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
     """The adjoint (negative divergence) of :func:`forward_differences`."""
     g4 = np.ascontiguousarray(g if g.ndim == 4 else g[..., None])
     out = np.empty(g4.shape[1:], dtype=g4.dtype)
-    _adjoint(g4, out, neumann)
+    _adjoint_axpy(g4, 1.0, np.zeros(g4.shape[1:], dtype=g4.dtype), out, neumann)
     return out.reshape(g.shape[1:])
 
 
