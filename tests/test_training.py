@@ -14,6 +14,9 @@ def test_dncnn_shapes_and_residual_form():
         x = torch.rand(2, 1, 13, 17)  # odd sizes are padded and cropped back
         out = net(x, torch.tensor([0.1, 0.2]))
         assert out.shape == x.shape
+    with_bn = DnCNN(depth=4, width=8, batch_norm=True).eval()
+    assert with_bn(torch.rand(1, 1, 10, 10), 0.1).shape == (1, 1, 10, 10)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in with_bn.modules())
     net = DnCNN(depth=3, width=8)
     with torch.no_grad():
         for p in net.parameters():

@@ -61,7 +61,8 @@ def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 1
                    batch: int = 32, patch: int = 64, depth: int = 12, width: int = 64,
                    lr: float = 1e-3, sigma_max: float = 50.0, seed: int = 0,
                    holdout: int = 8, validate_every: int = 500, checkpoint_every: int = 250,
-                   checkpoint: Path | None = None, progress: bool = True) -> dict:
+                   checkpoint: Path | None = None, progress: bool = True,
+                   batch_norm: bool = False) -> dict:
     """Train a noise-map DnCNN; return the metadata written beside the weights.
 
     See the module docstring for the recipe. ``checkpoint`` defaults to
@@ -76,7 +77,8 @@ def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 1
         raise ValueError(f"holdout: expected fewer than the {len(images)} images, got {holdout}")
     train, validation = images[: len(images) - holdout], images[len(images) - holdout :]
     sampler = PatchSampler(train, patch, seed=seed)
-    model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2)
+    model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2,
+                  batch_norm=batch_norm)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     state = {"iteration": 0, "elapsed": 0.0, "losses": [], "validation": []}
     if checkpoint.exists():
@@ -160,6 +162,7 @@ def main(argv=None) -> int:
     parser.add_argument("--holdout", type=int, default=8)
     parser.add_argument("--validate-every", type=int, default=500)
     parser.add_argument("--checkpoint-every", type=int, default=250)
+    parser.add_argument("--batch-norm", action="store_true", help="BN in the middle blocks")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -168,7 +171,7 @@ def main(argv=None) -> int:
                           depth=args.depth, width=args.width, lr=args.lr,
                           sigma_max=args.sigma_max, seed=args.seed, holdout=args.holdout,
                           validate_every=args.validate_every,
-                          checkpoint_every=args.checkpoint_every)
+                          checkpoint_every=args.checkpoint_every, batch_norm=args.batch_norm)
     print(json.dumps(meta, indent=1))
     return 0
 

@@ -18,8 +18,8 @@ Solution for CNN-Based Image Denoising", IEEE TIP 2018):
   receptive field at a quarter of the cost. Odd sizes are padded by
   reflection and cropped back.
 
-Batch normalization is left out: with small batches on a CPU it only adds a
-train/inference mismatch, and the residual formulation trains well without it.
+Batch normalization (DnCNN's Conv+BN+ReLU middle blocks) is optional
+(``batch_norm``).
 """
 
 from __future__ import annotations
@@ -46,17 +46,19 @@ class DnCNN(nn.Module):
         Feed σ as an extra input channel (one network for all noise levels).
     downscale : int
         1 (plain DnCNN) or 2 (FFDNet-style 2×2 pixel unshuffle).
+    batch_norm : bool
+        Batch normalization in the middle blocks, as in DnCNN.
     """
 
     def __init__(self, channels: int = 1, depth: int = 12, width: int = 64,
-                 noise_map: bool = True, downscale: int = 2):
+                 noise_map: bool = True, downscale: int = 2, batch_norm: bool = False):
         super().__init__()
         if depth < 2:
             raise ValueError(f"depth: expected an integer >= 2, got {depth}")
         if downscale not in (1, 2):
             raise ValueError(f"downscale: expected 1 or 2, got {downscale}")
         self.config = {"channels": channels, "depth": depth, "width": width,
-                       "noise_map": noise_map, "downscale": downscale}
+                       "noise_map": noise_map, "downscale": downscale, "batch_norm": batch_norm}
         self.channels = channels
         self.noise_map = noise_map
         self.downscale = downscale
@@ -64,13 +66,18 @@ class DnCNN(nn.Module):
         in_channels = channels * block + (1 if noise_map else 0)
         layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
-            layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
+            if batch_norm:
+                layers += [nn.Conv2d(width, width, 3, padding=1, bias=False),
+                           nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+            else:
+                layers += [nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True)]
         layers.append(nn.Conv2d(width, channels * block, 3, padding=1))
         self.body = nn.Sequential(*layers)
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-                nn.init.zeros_(module.bias)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
         """Denoise ``x`` (N, C, H, W); ``sigma`` is a float or a (N,) tensor on the [0, 1] scale."""
