@@ -52,6 +52,7 @@ def test_sigma_is_on_the_unit_scale(rng):
 def test_tiled_and_untiled_agree(rng):
     torch.manual_seed(0)
     net = DnCNN(depth=4, width=8)  # receptive-field radius 10 px (5 half-resolution 3×3 layers)
+    torch.nn.init.normal_(net.body[-1].weight, std=0.3)  # not the identity it starts as
     x = rng.random((150, 130))
     whole = LearnedPrior(net, "denoiser", device="cpu", tile_size=256).denoise(x, 0.1)
     tiled = LearnedPrior(net, "denoiser", device="cpu", tile_size=96, tile_overlap=44)
