@@ -46,9 +46,11 @@ def noise_scale(image: np.ndarray) -> float:
     2e-3) and on Levin et al. 2009 (σ̂ ≈ 0.002, where kernel error rather
     than noise sets λ = 3e-4: hence the floor).
     """
-    sigma = estimate_sigma(image, channel_axis=2 if image.ndim == 3 else None,
-                           average_sigmas=True)
-    return max(1.0, float(sigma) ** 1.5 / 3e-4)
+    if np.ptp(image) == 0:  # a constant image has no noise to estimate
+        return 1.0
+    sigma = float(estimate_sigma(image, channel_axis=2 if image.ndim == 3 else None,
+                                 average_sigmas=True))
+    return max(1.0, sigma**1.5 / 3e-4) if np.isfinite(sigma) else 1.0
 
 
 def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
@@ -138,9 +140,11 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if rho_last < rho_first:
         raise InvalidArgumentError("rho", "last >= first", rho)
     if isinstance(prior, str):
-        if lam is None and prior in DEFAULT_LAM:
-            lam = DEFAULT_LAM[prior] * noise_scale(y)
-        prior = make_prior(prior, lam, p)
+        name = prior
+        make_prior(name, lam, p)  # validates the name, lam and p before the noise estimate
+        if lam is None:
+            lam = DEFAULT_LAM[name] * noise_scale(y)
+        prior = make_prior(name, lam, p)
     elif lam is not None:
         raise InvalidArgumentError("lam", "None when prior is a Prior instance (set its weight)",
                                    lam)
