@@ -14,19 +14,6 @@ import numpy as np
 from .shrinkage import _shrink_magnitude, gisa_threshold
 
 
-@numba.njit(cache=True, parallel=True)
-def _forward(x, out, neumann):
-    h, w, c = x.shape
-    for i in numba.prange(h):
-        down = i + 1 if i + 1 < h else 0
-        for j in range(w):
-            right = j + 1 if j + 1 < w else 0
-            for k in range(c):
-                v = x[i, j, k]
-                out[0, i, j, k] = 0.0 if (neumann and i + 1 == h) else x[down, j, k] - v
-                out[1, i, j, k] = 0.0 if (neumann and j + 1 == w) else x[i, right, k] - v
-
-
 def _as_3d(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x if x.ndim == 3 else x[..., None])
 
@@ -35,7 +22,8 @@ def forward_differences(x: np.ndarray, neumann: bool) -> np.ndarray:
     """``(2, *x.shape)`` vertical and horizontal forward differences (circular or Neumann)."""
     x3 = _as_3d(x)
     out = np.empty((2, *x3.shape), dtype=x3.dtype)
-    _forward(x3, out, neumann)
+    # soft shrinkage by 0 (p = 1, λ = 0), component-wise, is the identity on each difference
+    _shrink_forward(x3, 0.0, 1.0, 0.0, False, neumann, out)
     return out.reshape((2, *x.shape))
 
 
