@@ -27,12 +27,19 @@ def forward_differences(x: np.ndarray, neumann: bool) -> np.ndarray:
     return out.reshape((2, *x.shape))
 
 
-def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
-    """The adjoint (negative divergence) of :func:`forward_differences`."""
-    g4 = np.ascontiguousarray(g if g.ndim == 4 else g[..., None])
-    out = np.empty(g4.shape[1:], dtype=g4.dtype)
-    _adjoint_axpy(g4, 1.0, np.zeros(g4.shape[1:], dtype=g4.dtype), out, neumann)
+def _adjoint(g: np.ndarray, alpha: float, base: np.ndarray | None, neumann: bool,
+             dtype) -> np.ndarray:
+    """``base + alpha · Dᵀg`` in ``dtype`` (a zero base when ``base`` is None)."""
+    g4 = np.ascontiguousarray(g if g.ndim == 4 else g[..., None], dtype=dtype)
+    base3 = np.zeros(g4.shape[1:], dtype) if base is None else _as_3d(np.asarray(base, dtype))
+    out = np.empty(g4.shape[1:], dtype)
+    _adjoint_axpy(g4, float(alpha), base3, out, neumann)
     return out.reshape(g.shape[1:])
+
+
+def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
+    """The adjoint (negative divergence) of :func:`forward_differences`, in ``g``'s dtype."""
+    return _adjoint(g, 1.0, None, neumann, g.dtype)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -86,9 +93,5 @@ def shrink_differences(x: np.ndarray, lam: float, p: float, isotropic: bool,
 
 
 def adjoint_axpy(g: np.ndarray, alpha: float, base: np.ndarray, neumann: bool) -> np.ndarray:
-    """``base + alpha · Dᵀg`` in one pass."""
-    g4 = np.ascontiguousarray(g if g.ndim == 4 else g[..., None], dtype=np.float64)
-    base3 = _as_3d(np.asarray(base, dtype=np.float64))
-    out = np.empty(g4.shape[1:])
-    _adjoint_axpy(g4, float(alpha), base3, out, neumann)
-    return out.reshape(g.shape[1:])
+    """``base + alpha · Dᵀg`` in one pass (float64)."""
+    return _adjoint(g, alpha, base, neumann, np.float64)

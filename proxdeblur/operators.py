@@ -426,19 +426,18 @@ class FiniteDifference(LinearOperator):
             x = x.astype(np.float64)
         return forward_differences(x, self.boundary == "neumann")
 
-    def adjoint(self, y):
+    @staticmethod
+    def _field(y) -> np.ndarray:
         y = np.asarray(y)
         if y.ndim not in (3, 4) or y.shape[0] != 2:
             raise InvalidArgumentError("y", "a (2, H, W[, C]) gradient field", y.shape)
-        if not np.issubdtype(y.dtype, np.floating):
-            y = y.astype(np.float64)
-        return adjoint_differences(y, self.boundary == "neumann")
+        return y if np.issubdtype(y.dtype, np.floating) else y.astype(np.float64)
+
+    def adjoint(self, y):
+        return adjoint_differences(self._field(y), self.boundary == "neumann")
 
     def adjoint_axpy(self, y, alpha, base):
-        y = np.asarray(y)
-        if y.ndim not in (3, 4) or y.shape[0] != 2:
-            raise InvalidArgumentError("y", "a (2, H, W[, C]) gradient field", y.shape)
-        return adjoint_axpy(y, alpha, base, self.boundary == "neumann")
+        return adjoint_axpy(self._field(y), alpha, base, self.boundary == "neumann")
 
     def lipschitz(self, shape=None) -> float:
         return 8.0
