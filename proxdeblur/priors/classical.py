@@ -208,9 +208,13 @@ class AnalysisPrior(Prior):
 class _GradientPrior(AnalysisPrior):
     """ψ(∇u) with ψ elementwise (or isotropic over the two components)."""
 
-    def __init__(self, penalty: ElementwisePenalty, boundary: str, isotropic: bool):
+    def __init__(self, penalty: ElementwisePenalty, boundary: str):
         super().__init__(FiniteDifference(boundary), penalty)
-        self.isotropic = isotropic
+
+    @property
+    def isotropic(self) -> bool:
+        """Whether ψ acts on the gradient's magnitude (True) or on each component."""
+        return self.penalty.group_axis is not None
 
     def shrink_analysis(self, x, tau):
         """``prox_{τψ}(∇x)`` in one compiled pass (the gradient is never stored)."""
@@ -238,7 +242,7 @@ class LpGradient(_GradientPrior):
 
     def __init__(self, lam: float, p: float = 0.8, isotropic: bool = True,
                  boundary: str = "circular"):
-        super().__init__(Lp(lam, p, group_axis=0 if isotropic else None), boundary, isotropic)
+        super().__init__(Lp(lam, p, group_axis=0 if isotropic else None), boundary)
 
 
 class L0Gradient(_GradientPrior):
@@ -249,7 +253,7 @@ class L0Gradient(_GradientPrior):
     """
 
     def __init__(self, lam: float, isotropic: bool = True, boundary: str = "circular"):
-        super().__init__(L0(lam, group_axis=0 if isotropic else None), boundary, isotropic)
+        super().__init__(L0(lam, group_axis=0 if isotropic else None), boundary)
 
 
 class TV(_GradientPrior):
@@ -259,7 +263,7 @@ class TV(_GradientPrior):
     """
 
     def __init__(self, lam: float, isotropic: bool = True, boundary: str = "circular"):
-        super().__init__(L1(lam, group_axis=0 if isotropic else None), boundary, isotropic)
+        super().__init__(L1(lam, group_axis=0 if isotropic else None), boundary)
 
 
 class WaveletTransform(LinearOperator):
