@@ -7,6 +7,7 @@ The curated public API. Submodules: :mod:`proxdeblur.operators`,
 """
 
 from . import io, kernels, metrics, operators, priors, shrinkage, solvers
+from .deblurring import deblur
 from .deconvolution import deconvolve
 from .errors import ImageFileError, InvalidArgumentError, ProxdeblurError
 from .metrics import aligned_psnr, aligned_ssim, error_ratio, kernel_similarity, psnr, ssim
@@ -21,6 +22,7 @@ __all__ = [
     "InvalidArgumentError",
     "ImageFileError",
     "deconvolve",
+    "deblur",
     "Convolution",
     "Mask",
     "Identity",

@@ -1,7 +1,9 @@
 """The ``proxdeblur`` command.
 
 ``proxdeblur demo`` runs the library on a built-in example;
-``proxdeblur deconv`` removes a known blur from an image file. User errors
+``proxdeblur deconv`` removes a known blur from an image file;
+``proxdeblur deblur`` removes an unknown blur (estimating the kernel);
+``proxdeblur bench levin`` runs the blind benchmark of Levin et al. 2009. User errors
 print one line on stderr and exit with status 2; inputs are never
 overwritten and outputs are written atomically.
 """
@@ -77,6 +79,69 @@ def _cmd_deconv(args) -> int:
     return 0
 
 
+def _cmd_deblur(args) -> int:
+    from . import io
+    from .deblurring import deblur
+
+    if len(args.kernel_size) > 2:
+        raise InvalidArgumentError("--kernel-size", "one or two odd integers", args.kernel_size)
+    _check_output(args.output, [args.input], args.force)
+    if args.kernel_out is not None:
+        _check_output(args.kernel_out, [args.input, args.output], args.force)
+    image = io.read_image(args.input)
+    size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
+    deconvolve_options = {} if args.lam is None else {"lam": args.lam}
+    start = time.perf_counter()
+    restored, kernel, info = deblur(image, size, prior=args.prior, image_step=args.image_step,
+                                    deconvolve_options=deconvolve_options,
+                                    progress=not args.quiet, warn=False)
+    seconds = time.perf_counter() - start
+    bit_depth = args.bit_depth or _input_bit_depth(args.input)
+    io.write_image(args.output, restored, bit_depth=bit_depth)
+    if args.kernel_out is not None:
+        io.write_kernel(args.kernel_out, kernel)
+    for message in info.warnings:
+        print(f"proxdeblur: warning: {message}", file=sys.stderr)
+    if not args.quiet:
+        wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
+        print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    from .bench import format_table, run_levin
+
+    if not args.data.is_dir():
+        raise InvalidArgumentError("--data", "an existing folder", str(args.data))
+    result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
+                       progress=not args.quiet)
+    print(format_table(result))
+    print(f"wrote {args.out / 'results.json'}")
+    return 0
+
+
+def _save_blind_panel(path: Path, blurred, restored, true_kernel, kernel, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import atomic_path
+
+    fig, axes = plt.subplots(1, 4, figsize=(14, 4), gridspec_kw={"width_ratios": [3, 3, 1.2, 1.2]})
+    for ax, img, name in zip(axes, (blurred, restored, true_kernel, kernel),
+                             ("blurred", "restored (blind)", "true kernel", "estimated kernel"),
+                             strict=True):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1 if img is blurred or img is restored else None)
+        ax.set_title(name)
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)
+
+
 def _plot_convergence(result, path: Path, title: str) -> None:
     import matplotlib
 
@@ -134,13 +199,39 @@ def _cmd_demo(args) -> int:
           f"kernel, noise sigma {args.noise:g}")
     print(f"PSNR blurred  {psnr(blurred, truth):6.2f} dB")
     print(f"PSNR restored {psnr(restored, truth):6.2f} dB  ({seconds:.2f} s)")
-    print(f"wrote blurred.png, restored.png, sharp.png, kernel.png, convergence.png to {out}")
+    from .deblurring import deblur
+    from .metrics import aligned_psnr, kernel_similarity
+
+    start = time.perf_counter()
+    blind, estimated, info = deblur(blurred, kernel.shape[0] + 4, progress=True, warn=False)
+    blind_seconds = time.perf_counter() - start
+    io.write_image(out / "restored_blind.png", blind)
+    io.write_kernel(out / "kernel_blind.png", estimated)
+    similarity = kernel_similarity(estimated, kernel)
+    _save_blind_panel(out / "blind.png", blurred, blind, kernel, estimated,
+                      f"blind deblurring: kernel similarity {similarity:.2f}")
+    print(f"PSNR blind    {aligned_psnr(blind, truth):6.2f} dB  ({blind_seconds:.2f} s, kernel "
+          f"similarity {similarity:.3f}; shift-aligned)")
+    for message in info.warnings:
+        print(f"warning: {message}")
+    print(f"wrote blurred.png, restored.png, sharp.png, kernel.png, convergence.png, "
+          f"restored_blind.png, kernel_blind.png, blind.png to {out}")
     return 0
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--bit-depth, --force and --quiet, shared by the commands that write an image."""
+    parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
+                        help="output bit depth (default: the input's)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files (never an input)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from .deconvolution import PRIOR_NAMES
     from .operators import BOUNDARY_MODES
+    from .solvers.blind import IMAGE_STEPS
 
     parser = _Parser(prog="proxdeblur", description="Image deblurring by model-based "
                      "optimization with pluggable priors.", formatter_class=_formatter)
@@ -178,12 +269,49 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--iterations", type=int, default=10, help="HQS iterations")
     deconv.add_argument("--boundary", choices=BOUNDARY_MODES, default="valid",
                         help="border model: 'valid' treats the scene beyond the frame as unknown")
-    deconv.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
-                        help="output bit depth (default: the input's)")
-    deconv.add_argument("--force", action="store_true",
-                        help="replace an existing output file (never an input)")
-    deconv.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    _add_output_options(deconv)
     deconv.set_defaults(run=_cmd_deconv)
+
+    deblur = sub.add_parser("deblur", formatter_class=_formatter,
+                            help="remove an unknown blur (estimate the kernel, then deconvolve)",
+                            description="Blind deblurring: estimate the blur kernel coarse to "
+                            "fine (kernel on the probability simplex), then deconvolve with it.")
+    deblur.add_argument("input", type=Path, help="blurred image (PNG, JPEG, TIFF; 8/16-bit)")
+    deblur.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
+    deblur.add_argument("--kernel-size", type=int, nargs="+", required=True, metavar="N",
+                        help="odd kernel support to search: N, or H W; at most a third of the "
+                        "smaller image side")
+    deblur.add_argument("--kernel-out", type=Path, default=None,
+                        help="also write the estimated kernel (.png scaled for viewing, or "
+                        ".npy/.txt/.mat exact)")
+    deblur.add_argument("--prior", choices=PRIOR_NAMES, default="hyper-laplacian",
+                        help="prior of the final non-blind step")
+    deblur.add_argument("--image-step", choices=IMAGE_STEPS, default="l0",
+                        help="prior of the latent step of the kernel estimate: l0 (of gradients) "
+                        "or lp (hyper-Laplacian)")
+    deblur.add_argument("--lam", type=float, default=None,
+                        help="prior weight of the final non-blind step (default: deconv's)")
+    _add_output_options(deblur)
+    deblur.set_defaults(run=_cmd_deblur)
+
+    bench = sub.add_parser("bench", formatter_class=_formatter, help="run a benchmark",
+                           description="Benchmarks on public data sets.")
+    bench_sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", parser_class=_Parser)
+    bench_sub.required = True
+    levin = bench_sub.add_parser("levin", formatter_class=_formatter,
+                                 help="blind deblurring on Levin et al. 2009 (32 images)",
+                                 description="Blind deblurring on Levin et al. 2009: restored "
+                                 "images, kernels, restorations with the true kernel (gt_kernel/) "
+                                 "and a table of aligned PSNR/SSIM, error ratio, kernel "
+                                 "similarity and seconds (printed and written as results.json).")
+    levin.add_argument("--data", type=Path, required=True,
+                       help="the levin09 folder (with manifest.json)")
+    levin.add_argument("--out", type=Path, required=True, help="output folder (created)")
+    levin.add_argument("--limit", type=int, default=None, help="only the first N images")
+    levin.add_argument("--image-step", choices=IMAGE_STEPS, default="l0",
+                       help="latent step of the kernel estimate")
+    levin.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    levin.set_defaults(run=_cmd_bench)
     return parser
 
 

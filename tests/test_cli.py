@@ -95,8 +95,9 @@ def test_help_lists_options_with_defaults():
 def test_demo(tmp_path):
     proc = _run(["demo", "--out", str(tmp_path / "demo")])
     assert proc.returncode == 0, proc.stderr
-    for name in ("blurred.png", "restored.png", "convergence.png"):
+    for name in ("blurred.png", "restored.png", "convergence.png", "blind.png", "kernel_blind.png"):
         assert (tmp_path / "demo" / name).is_file()
     lines = [line for line in proc.stdout.splitlines() if line.startswith("PSNR")]
-    before, after = (float(line.split()[2]) for line in lines)
+    before, after, blind = (float(line.split()[2]) for line in lines)
     assert after > before + 3
+    assert blind > before + 3

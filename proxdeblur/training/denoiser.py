@@ -1,13 +1,18 @@
 """Train the DnCNN denoiser prior on a folder of clean images.
 
     python -m proxdeblur.training.denoiser --data ../shared/data/train400 --out dncnn.pt
-        [--iterations 12000] [--max-minutes 110] [--batch 32] [--patch 64]
-        [--depth 12] [--width 64] [--lr 1e-3] [--sigma-max 50] [--seed 0] [--threads 2]
+        [--iterations 40000] [--max-minutes 110] [--batch 32] [--patch 64]
+        [--depth 15] [--width 64] [--lr 6e-4] [--sigma-max 50] [--seed 0] [--threads 2]
+        [--precision bf16] [--clip 0.2]
 
 Recipe: random 64×64 patches of the training images with the 8 flips/rotations;
 per patch a noise level σ uniform in [0, sigma_max]/255 and noisy input
 ``x + σ·N(0, 1)``; mean squared error between the denoised patch and the
-clean one; Adam with a cosine learning-rate decay from ``lr`` to ``lr/100`` over
+clean one (forward pass under bfloat16 autocast by default, which halves the
+step time on CPUs with AVX-512 BF16; weights and optimizer stay float32);
+Adam (gradient norm clipped at ``clip``, about three times its typical size,
+which stops the loss spikes seen without it) with a cosine learning-rate decay
+from ``lr`` to ``lr/100`` over
 whichever budget ends first, iterations or minutes. The last ``--holdout``
 images (sorted by name) are not trained on: they give a validation PSNR at
 σ = 25 every ``--validate-every`` iterations. A checkpoint (model, optimizer,
@@ -57,17 +62,20 @@ def _save(obj, path: Path) -> None:
         torch.save(obj, tmp)
 
 
-def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 110.0,
-                   batch: int = 32, patch: int = 64, depth: int = 12, width: int = 64,
-                   lr: float = 1e-3, sigma_max: float = 50.0, seed: int = 0,
+def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 110.0,
+                   batch: int = 32, patch: int = 64, depth: int = 15, width: int = 64,
+                   lr: float = 6e-4, sigma_max: float = 50.0, seed: int = 0,
                    holdout: int = 8, validate_every: int = 500, checkpoint_every: int = 250,
                    checkpoint: Path | None = None, progress: bool = True,
-                   batch_norm: bool = False) -> dict:
+                   batch_norm: bool = False, precision: str = "bf16", clip: float = 0.2) -> dict:
     """Train a noise-map DnCNN; return the metadata written beside the weights.
 
     See the module docstring for the recipe. ``checkpoint`` defaults to
-    ``out`` with the suffix ``.ckpt``.
+    ``out`` with the suffix ``.ckpt``. ``precision`` is ``"bf16"`` (autocast
+    forward pass) or ``"fp32"``.
     """
+    if precision not in ("bf16", "fp32"):
+        raise ValueError(f"precision: expected 'bf16' or 'fp32', got {precision!r}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = Path(checkpoint) if checkpoint else out.with_suffix(".ckpt")
@@ -104,9 +112,13 @@ def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 1
         clean = torch.from_numpy(sampler.batch(batch))[:, None]
         sigma = torch.rand(batch, generator=noise_rng) * (sigma_max / 255.0)
         noisy = clean + sigma.reshape(-1, 1, 1, 1) * torch.randn(clean.shape, generator=noise_rng)
-        loss = torch.mean((model(noisy, sigma) - clean) ** 2)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            denoised = model(noisy, sigma)
+        loss = torch.mean((denoised.float() - clean) ** 2)
         optimizer.zero_grad()
         loss.backward()
+        if clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
         state["iteration"] += 1
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
@@ -133,7 +145,7 @@ def train_denoiser(data, out, *, iterations: int = 12000, max_minutes: float = 1
         "training_seconds": state["elapsed"], "data": str(data),
         "training_images": len(train), "holdout_images": holdout,
         "validation_psnr_sigma25": state["validation"][-1][2] if state["validation"] else None,
-        "final_running_loss": running,
+        "final_running_loss": running, "precision": precision, "clip": clip,
     }
     model.eval()
     weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -150,13 +162,13 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder of clean training images")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    parser.add_argument("--iterations", type=int, default=12000)
+    parser.add_argument("--iterations", type=int, default=40000)
     parser.add_argument("--max-minutes", type=float, default=110.0)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--patch", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=12)
+    parser.add_argument("--depth", type=int, default=15)
     parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--holdout", type=int, default=8)
@@ -164,6 +176,9 @@ def main(argv=None) -> int:
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--batch-norm", action="store_true", help="BN in the middle blocks")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--precision", choices=["bf16", "fp32"], default="bf16",
+                        help="forward pass under bfloat16 autocast, or plain float32")
+    parser.add_argument("--clip", type=float, default=0.2, help="gradient-norm clip (0: off)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     meta = train_denoiser(args.data, args.out, iterations=args.iterations,
@@ -171,7 +186,8 @@ def main(argv=None) -> int:
                           depth=args.depth, width=args.width, lr=args.lr,
                           sigma_max=args.sigma_max, seed=args.seed, holdout=args.holdout,
                           validate_every=args.validate_every,
-                          checkpoint_every=args.checkpoint_every, batch_norm=args.batch_norm)
+                          checkpoint_every=args.checkpoint_every, batch_norm=args.batch_norm,
+                          precision=args.precision, clip=args.clip)
     print(json.dumps(meta, indent=1))
     return 0
 

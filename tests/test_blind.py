@@ -1,0 +1,242 @@
+"""Blind deblurring: kernel step on the simplex, periodic extension, estimate_kernel, deblur."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proxdeblur import Convolution, deblur, deconvolve, io
+from proxdeblur.errors import InvalidArgumentError
+from proxdeblur.kernels import delta_kernel, motion_kernel
+from proxdeblur.metrics import kernel_similarity
+from proxdeblur.padding import periodic_extension
+from proxdeblur.solvers.blind import (
+    _pyramid,
+    clean_kernel,
+    diagnose_kernel,
+    estimate_kernel,
+    kernel_step,
+    kernel_support,
+    latent_step,
+)
+
+from .strategies import seeds
+
+
+def _scene(seed: int, shape=(40, 44)) -> np.ndarray:
+    """Piecewise-constant rectangles: a scene with sparse gradients."""
+    rng = np.random.default_rng(seed)
+    image = np.full(shape, 0.3)
+    for _ in range(6):
+        y0, x0 = rng.integers(0, shape[0] - 8), rng.integers(0, shape[1] - 8)
+        image[y0:y0 + rng.integers(4, 16), x0:x0 + rng.integers(4, 16)] = rng.random()
+    return image
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=seeds, ksize=st.sampled_from([(3, 3), (5, 3), (5, 7)]), eta=st.sampled_from([0.0, 0.01, 1.0]))
+def test_kernel_step_never_increases_its_objective_and_stays_on_the_simplex(seed, ksize, eta):
+    rng = np.random.default_rng(seed)
+    latent = _scene(seed)
+    blurred = Convolution(rng.random(ksize) ** 2 + 1e-3, "circular", normalize=True).forward(latent)
+    blurred += 0.01 * rng.standard_normal(blurred.shape)
+    start = rng.random(ksize)
+    result = kernel_step(latent, blurred, start / start.sum(), eta, iterations=60)
+    assert np.all(np.diff(result.objective) <= 1e-12 * np.abs(result.objective[0]) + 1e-15)
+    assert result.kernel.shape == ksize
+    assert np.all(result.kernel >= 0) and np.isclose(result.kernel.sum(), 1.0)
+
+
+def test_kernel_step_recovers_a_kernel_from_the_true_latent_image():
+    latent = _scene(3, (64, 64))
+    truth = motion_kernel(7, seed=2)
+    blurred = Convolution(truth, "circular").forward(latent)
+    result = kernel_step(latent, blurred, np.full((7, 7), 1 / 49), eta=0.0, iterations=500, tol=0)
+    assert kernel_similarity(result.kernel, truth) > 0.97
+
+
+def test_kernel_step_objective_matches_a_direct_evaluation():
+    latent = _scene(5)
+    k = motion_kernel(5, seed=1)
+    blurred = Convolution(motion_kernel(5, seed=4), "circular").forward(latent)
+    result = kernel_step(latent, blurred, k, eta=0.0, iterations=1)
+    # ½ Σ_d ‖∂_d u ∗ k − ∂_d y‖² up to the constant ½ Σ_d ‖∂_d y‖²
+    grad = lambda x: (np.roll(x, -1, 0) - x, np.roll(x, -1, 1) - x)  # noqa: E731
+    conv = Convolution(k, "circular")
+    direct = sum(0.5 * np.sum((conv.forward(gu) - gy) ** 2)
+                 for gu, gy in zip(grad(latent), grad(blurred), strict=True))
+    constant = sum(0.5 * np.sum(gy**2) for gy in grad(blurred))
+    assert result.objective[0] == pytest.approx(direct - constant, rel=1e-9, abs=1e-9)
+
+
+def test_periodic_extension_keeps_the_image_and_is_harmonic_on_the_band():
+    image = np.random.default_rng(0).random((20, 23))
+    out = periodic_extension(image, (27, 31))
+    assert np.array_equal(out[:20, :23], image)
+    laplacian = 4 * out - sum(np.roll(out, s, a) for s in (1, -1) for a in (0, 1))
+    band = np.ones(out.shape, bool)
+    band[:20, :23] = False
+    assert np.abs(laplacian[band]).max() < 1e-10
+    colour = periodic_extension(np.dstack([image, 1 - image]), (27, 31))
+    assert np.allclose(colour[..., 1], 1 - out)
+
+
+def test_latent_step_with_a_delta_kernel_keeps_a_piecewise_constant_image():
+    scene = np.full((40, 44), 0.2)
+    scene[5:20, 8:30] = 0.9
+    scene[25:35, 20:40] = 0.5
+    u = latent_step(scene, delta_kernel(3), lam=1e-4)
+    assert np.abs(u - scene).max() < 1e-3
+
+
+def test_delta_kernel_leaves_a_sharp_image_unchanged(camera_small):
+    assert np.allclose(Convolution(delta_kernel(5), "valid").forward(camera_small), camera_small[2:-2, 2:-2])
+    restored = deconvolve(camera_small, delta_kernel(5))
+    assert restored.shape == camera_small.shape
+    assert np.abs(restored - camera_small)[4:-4, 4:-4].mean() < 0.01
+
+
+def test_clean_kernel_thresholds_and_prunes():
+    k = np.zeros((9, 9))
+    k[4, 2:7] = 1.0
+    k[0, 0] = 0.2  # an isolated speck of 4% of the mass
+    k[8, 8] = 0.01
+    cleaned = clean_kernel(k / k.sum(), threshold=0.05, prune=0.1)
+    assert cleaned[0, 0] == 0 and cleaned[8, 8] == 0
+    assert np.isclose(cleaned.sum(), 1.0) and np.count_nonzero(cleaned) == 5
+    assert np.allclose(clean_kernel(k / k.sum(), 0.0, 0.0), k / k.sum())
+
+
+def test_pyramid_goes_from_about_3_to_the_requested_size():
+    levels = _pyramid((27, 19))
+    assert levels[-1] == (1.0, (27, 19))
+    assert max(levels[0][1]) <= 5
+    scales = [scale for scale, _ in levels]
+    assert np.allclose(np.diff(np.log(scales)), 0.5 * np.log(2))
+
+
+def test_estimate_kernel_finds_a_motion_blur(camera_small):
+    from skimage import data
+
+    sharp = data.camera()[100:260, 150:310] / 255.0
+    truth = motion_kernel(9, seed=3)
+    blurred = Convolution(truth, "valid").forward(sharp)
+    blurred += 0.003 * np.random.default_rng(0).standard_normal(blurred.shape)
+    kernel, info = estimate_kernel(blurred, 11)
+    assert kernel.shape == (11, 11) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
+    assert kernel_similarity(kernel, truth) > 0.8
+    assert len(info.levels) >= 3 and not info.collapsed
+    assert all(a >= b for level in info.levels for a, b in level["kernel_objective"])
+
+
+def test_deblur_colour_returns_image_kernel_and_info(camera_small):
+    truth = motion_kernel(7, seed=5)
+    colour = np.dstack([camera_small, camera_small**2, 1 - camera_small])
+    blurred = Convolution(truth, "valid").forward(colour)
+    restored, kernel, info = deblur(blurred, 9, deconvolve_options={"iterations": 4})
+    assert restored.shape == blurred.shape
+    assert kernel.shape == (9, 9)
+    assert info.seconds >= info.kernel_seconds > 0
+
+
+def test_diagnose_kernel_flags_a_delta_and_a_moving_kernel():
+    collapsed, converged, messages = diagnose_kernel(delta_kernel(9), change=0.2)
+    assert collapsed and not converged and len(messages) == 2
+    collapsed, converged, messages = diagnose_kernel(motion_kernel(9, seed=1), change=0.01)
+    assert not collapsed and converged and messages == []
+
+
+def test_deblur_reports_a_collapsed_kernel_as_a_warning(monkeypatch, camera_small):
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur.solvers.blind import KernelEstimate
+
+    def collapsed(image, kernel_size, **options):
+        estimate = KernelEstimate()
+        estimate.collapsed, estimate.converged, estimate.warnings = diagnose_kernel(delta_kernel(9), 0.0)
+        return delta_kernel(9), estimate
+
+    monkeypatch.setattr(deblurring, "estimate_kernel", collapsed)
+    with pytest.warns(deblurring.BlindDeblurWarning, match="delta"):
+        _, _, info = deblur(camera_small, 9, deconvolve_options={"iterations": 2})
+    assert info.estimate.collapsed and info.warnings
+
+
+@pytest.mark.parametrize("size, match", [(8, "odd"), ((9, 10), "odd"), (41, "third"), (1, "odd"),
+                                         ("seven", "odd int")])
+def test_bad_kernel_size(camera_small, size, match):
+    with pytest.raises(InvalidArgumentError, match="kernel_size.*" + match):
+        estimate_kernel(camera_small, size)
+
+
+def test_bad_images():
+    with pytest.raises(InvalidArgumentError, match="image.*contrast"):
+        estimate_kernel(np.full((64, 64), 0.5), 9)
+    with pytest.raises(InvalidArgumentError, match="image.*at least 16"):
+        estimate_kernel(np.random.default_rng(0).random((10, 64)), 3)
+    nan = np.random.default_rng(0).random((64, 64))
+    nan[3, 3] = np.nan
+    with pytest.raises(InvalidArgumentError, match="image.*finite"):
+        deblur(nan, 9)
+    with pytest.raises(InvalidArgumentError, match="image_step"):
+        estimate_kernel(np.random.default_rng(0).random((64, 64)), 9, image_step="l2")
+
+
+def test_kernel_support_accepts_pairs():
+    assert kernel_support((5, 7), (64, 64)) == (5, 7)
+    assert kernel_support(np.int64(9), (64, 64)) == (9, 9)
+
+
+def test_cli_deblur_writes_image_and_kernel(tmp_path, camera_small):
+    from proxdeblur.cli import main
+
+    blurred = Convolution(motion_kernel(7, seed=1), "valid").forward(camera_small)
+    io.write_image(tmp_path / "in.png", blurred)
+    code = main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--kernel-size", "9",
+                 "--kernel-out", str(tmp_path / "k.png"), "--quiet"])
+    assert code == 0
+    assert io.read_image(tmp_path / "out.png").shape == blurred.shape
+    assert io.read_kernel(tmp_path / "k.png").shape == (9, 9)
+
+
+def test_cli_deblur_errors_are_one_line(tmp_path, camera_small, capsys):
+    from proxdeblur.cli import main
+
+    io.write_image(tmp_path / "in.png", camera_small)
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "8"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "kernel_size" in err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "in.png"),
+                 "--kernel-size", "9"]) == 2
+    assert "input" in capsys.readouterr().err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_bench_levin_on_a_tiny_synthetic_set(tmp_path, camera_small):
+    from proxdeblur.bench import format_table, run_levin
+
+    data = tmp_path / "data"
+    for sub in ("blurred", "sharp", "kernels"):
+        (data / sub).mkdir(parents=True)
+    entries = []
+    for j in range(2):
+        kernel = motion_kernel(7, seed=j)
+        blurred = Convolution(kernel, "valid").forward(camera_small)
+        sharp = camera_small[3:-3, 3:-3]
+        name = f"im1_kernel{j + 1}"
+        io.write_image(data / "blurred" / f"{name}.png", blurred)
+        io.write_image(data / "sharp" / f"{name}.png", sharp)
+        np.save(data / "kernels" / f"kernel{j + 1}.npy", kernel)
+        entries.append({"blurred": f"blurred/{name}.png", "sharp": f"sharp/{name}.png",
+                        "kernel": f"kernels/kernel{j + 1}.npy",
+                        "kernel_aligned": f"kernels/kernel{j + 1}.npy", "kernel_size": [9, 9]})
+    (data / "manifest.json").write_text(json.dumps({"entries": entries}))
+    result = run_levin(data, tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "im1_kernel1.png").is_file()
+    assert (tmp_path / "out" / "gt_kernel" / "im1_kernel2.png").is_file()
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["summary"]["images"] == 2
+    assert all(row["error_ratio"] > 0 for row in result["rows"])
+    assert "error ratio" in format_table(result)
