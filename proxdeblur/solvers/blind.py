@@ -136,7 +136,9 @@ def latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, lam_intensi
             grads = shrinkage.prox_group(grads, lam / rho, 0.0, axis=0)
         else:
             grads = shrinkage.prox_group(grads, lam / rho, p, axis=0)
-        numerator = KtY + rho * (np.conj(dv) * sfft.rfft2(grads[0]) + np.conj(dh) * sfft.rfft2(grads[1]))
+        # Dᵀz in space (the adjoint of circular forward differences), then one FFT
+        adjoint = (np.roll(grads[0], 1, axis=0) - grads[0]) + (np.roll(grads[1], 1, axis=1) - grads[1])
+        numerator = KtY + rho * sfft.rfft2(adjoint)
         denominator = KtK + rho * DtD
         if lam_intensity > 0:
             numerator = numerator + rho * sfft.rfft2(shrinkage.prox_l0(u, lam_intensity / rho))
@@ -367,6 +369,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                     p: float = 0.8, iterations: int = 5, eta: float = 0.01,
                     kernel_iterations: int = 100, threshold: float = 0.0, prune: float = 0.1,
                     centre: bool = True, edge_ratio: float = 0.0, coarsest: int = 3,
+                    refine: int = 0, refine_lam: float = 3e-4,
                     rho_growth: float = 2.0, rho_max: float = 1e5,
                     progress: bool = False, callback: Callable | None = None):
     """Estimate a blur kernel from a single blurred image (module docstring).
@@ -404,6 +407,15 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         latent step).
     coarsest : int
         Kernel side at the coarsest level (about).
+    refine, refine_lam : int, float
+        After the pyramid, ``refine`` more kernel steps whose latent image is
+        the hyper-Laplacian restoration of :func:`~proxdeblur.deconvolve` (weight
+        ``refine_lam``, "valid" boundary) instead of the ℓ0 edge image. From
+        the true kernel this latent keeps the kernel step at similarity ≈ 0.99
+        where the ℓ0 latent drifts to ≈ 0.85 (the ℓ0 image's edges are sharper
+        than real ones and the kernel absorbs the difference); from our
+        pyramid's estimates it raised the similarity by 0.03 but not the PSNR,
+        so it is off by default.
     centre : bool
         Shift the final kernel so that its centre of mass is at its centre.
     rho_growth, rho_max : float
@@ -479,6 +491,27 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         if callback is not None:
             callback(index, kernel, latent[: shape[0], : shape[1]])
     bar.close()
+    if refine:
+        from ..deconvolution import deconvolve  # a late import: deconvolution imports solvers
+
+        padded_shape = blurred.shape
+        for _ in range(refine):
+            t0 = time.perf_counter()
+            restored = deconvolve(y, kernel, lam=refine_lam, iterations=10)
+            t1 = time.perf_counter()
+            result = kernel_step(periodic_extension(restored, padded_shape), blurred, kernel, eta,
+                                 kernel_iterations)
+            new_kernel = clean_kernel(result.kernel, threshold, prune)
+            if centre:
+                new_kernel = centre_kernel(new_kernel)
+            change = float(np.linalg.norm(new_kernel - kernel) / np.linalg.norm(kernel))
+            kernel = new_kernel
+            record = info.levels[-1]
+            record["latent_seconds"] += t1 - t0
+            record["kernel_seconds"] += time.perf_counter() - t1
+            record["kernel_objective"].append((float(result.objective[0]),
+                                               float(result.objective[-1])))
+            record["seconds"] += time.perf_counter() - t0
     if centre:
         kernel = centre_kernel(kernel)
     info.latent = latent[: y.shape[0], : y.shape[1]]
