@@ -57,44 +57,50 @@ def proximal_gradient_iter(operator: LinearOperator, y, prior, *, x0=None, step=
     step = check_positive(step, "step")
     aty = operator.adjoint(y)
 
-    def gradient(u):
-        return operator.adjoint(operator.forward(u)) - aty
-
+    # Every point carries its image A·u: the objective of u_new and the gradient at the
+    # next point share it, and an extrapolated point's image is the same combination of
+    # known images (A is linear), so one iteration costs one A and one Aᵀ.
     def objective(u):
-        return data_fidelity(operator, u, y) + prior.value(u)
+        au = operator.forward(u)
+        residual = au - y
+        return 0.5 * float(np.vdot(residual, residual)) + prior.value(u), au
 
-    def forward_backward(u):
-        return prior.prox(u - step * gradient(u), step)
+    def forward_backward(u, au):
+        return prior.prox(u - step * (operator.adjoint(au) - aty), step)
 
     clock = time.perf_counter()
     elapsed = 0.0
-    f_x = objective(x)
+    f_x, ax = objective(x)
     elapsed += time.perf_counter() - clock
     yield IterationState(0, x, f_x, float("inf"), elapsed, extra={"step": step})
-    x_prev = x
-    z = x
+    x_prev, ax_prev = x, ax
+    z, az = x, ax
     t_prev, t = 0.0, 1.0
     for k in range(1, max_iter + 1):
         clock = time.perf_counter()
         extra = {"step": step}
         if acceleration is None:
-            x_new = forward_backward(x)
-            f_new = objective(x_new)
+            x_new = forward_backward(x, ax)
+            f_new, ax_new = objective(x_new)
         elif acceleration == "fista":
-            v = x + ((t_prev - 1.0) / t) * (x - x_prev) if k > 1 else x
-            x_new = forward_backward(v)
-            f_new = objective(x_new)
+            beta = (t_prev - 1.0) / t if k > 1 else 0.0
+            v, av = x + beta * (x - x_prev), ax + beta * (ax - ax_prev)
+            x_new = forward_backward(v, av)
+            f_new, ax_new = objective(x_new)
         else:
-            v = x + (t_prev / t) * (z - x) + ((t_prev - 1.0) / t) * (x - x_prev)
-            z = forward_backward(v)
-            w = forward_backward(x)
-            f_z, f_w = objective(z), objective(w)
+            a, b = t_prev / t, (t_prev - 1.0) / t
+            v = x + a * (z - x) + b * (x - x_prev)
+            av = ax + a * (az - ax) + b * (ax - ax_prev)
+            z = forward_backward(v, av)
+            w = forward_backward(x, ax)
+            (f_z, az), (f_w, aw) = objective(z), objective(w)
             accepted = f_z <= f_w
-            x_new, f_new = (z, f_z) if accepted else (w, f_w)
+            x_new, f_new, ax_new = (z, f_z, az) if accepted else (w, f_w, aw)
             extra["accepted_extrapolation"] = float(accepted)
         t_prev, t = t, (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
         change = relative_change(x_new, x)
         x_prev, x = x, x_new
+        ax_prev, ax = ax, ax_new
         elapsed += time.perf_counter() - clock
         yield IterationState(k, x, f_new, change, elapsed, extra=extra)
 
