@@ -7,7 +7,8 @@ blurred images, scores both with the aligned protocol of
 :mod:`proxdeblur.metrics`, and prints a table with means and median seconds.
 
     python benchmarks/levin_nonblind.py --data ../shared/data/levin09 [--out results.json]
-        [--repeat 3] [--prior hyper-laplacian] [--lam 3e-4] [--threads 1]
+        [--repeat 3] [--prior hyper-laplacian|dncnn] [--lam 3e-4] [--threads 1]
+        [--precision fp32|bf16]
 
 ``--threads 1`` (default) pins FFT, BLAS and numba to one core, the protocol
 of the issue's reference numbers. Timing: per image, the median of
@@ -36,6 +37,8 @@ def main(argv=None) -> int:
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-baseline", action="store_true", help="do not run Richardson–Lucy")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="network arithmetic of a learned prior (dncnn)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
 
@@ -56,6 +59,13 @@ def main(argv=None) -> int:
         return richardson_lucy(padded, k, num_iter=50, clip=False)[ph:-ph, pw:-pw]
     manifest = json.loads((args.data / "manifest.json").read_text())["entries"]
     options = {"prior": args.prior, "lam": args.lam, "p": args.p}
+    if args.prior == "dncnn":
+        import torch
+
+        from proxdeblur.denoising import get_denoiser
+
+        torch.set_num_threads(args.threads)
+        options = {"prior": get_denoiser("dncnn", precision=args.precision), "lam": args.lam}
     if args.iterations:
         options["iterations"] = args.iterations
 
@@ -87,7 +97,10 @@ def main(argv=None) -> int:
     def mean(key):
         return statistics.fmean(r[key] for r in rows)
 
-    summary = {"images": len(rows), "options": options, "threads": args.threads,
+    described = {key: value if isinstance(value, (int, float, str, type(None))) else repr(value)
+                 for key, value in options.items()}
+    summary = {"images": len(rows), "options": described, "precision": args.precision,
+               "threads": args.threads,
                "mean_psnr": mean("psnr"), "mean_ssim": mean("ssim"),
                "median_seconds": statistics.median(r["seconds"] for r in rows),
                "mean_psnr_blurred": mean("psnr_blurred")}

@@ -3,7 +3,10 @@
 ``proxdeblur demo`` runs the library on a built-in example;
 ``proxdeblur deconv`` removes a known blur from an image file;
 ``proxdeblur deblur`` removes an unknown blur (estimating the kernel);
-``proxdeblur bench levin`` runs the blind benchmark of Levin et al. 2009. User errors
+``proxdeblur bench levin`` runs the blind benchmark of Levin et al. 2009;
+``proxdeblur denoise`` removes Gaussian noise with the bundled DnCNN;
+``proxdeblur zoo`` lists the bundled networks; ``proxdeblur train denoiser``
+trains the DnCNN. User errors
 print one line on stderr and exit with status 2; inputs are never
 overwritten and outputs are written atomically.
 """
@@ -92,7 +95,16 @@ def _cmd_deblur(args) -> int:
     size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
     deconvolve_options = {} if args.lam is None else {"lam": args.lam}
     start = time.perf_counter()
+    kernel_options = {}
+    if args.generator is not None:
+        if args.image_step != "gcm":
+            raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
+                                       str(args.generator))
+        from .priors.zoo import load_prior
+
+        kernel_options["generator"] = load_prior(args.generator, "restorer")
     restored, kernel, info = deblur(image, size, prior=args.prior, image_step=args.image_step,
+                                    kernel_options=kernel_options,
                                     deconvolve_options=deconvolve_options,
                                     progress=not args.quiet, warn=False)
     seconds = time.perf_counter() - start
@@ -105,6 +117,40 @@ def _cmd_deblur(args) -> int:
     if not args.quiet:
         wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
         print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
+    return 0
+
+
+def _cmd_denoise(args) -> int:
+    from . import io
+    from .denoising import denoise
+
+    if not 0 <= args.sigma <= 50:
+        raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
+                                   args.sigma)
+    _check_output(args.output, [args.input], args.force)
+    image = io.read_image(args.input)
+    start = time.perf_counter()
+    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or "dncnn")
+    seconds = time.perf_counter() - start
+    bit_depth = args.bit_depth or _input_bit_depth(args.input)
+    io.write_image(args.output, restored, bit_depth=bit_depth)
+    if not args.quiet:
+        print(f"wrote {args.output} in {seconds:.2f} s")
+    return 0
+
+
+def _cmd_zoo(args) -> int:
+    import json
+
+    from .priors.zoo import BUNDLED, model_card
+
+    if not BUNDLED:
+        print("no bundled priors")
+    for name in sorted(BUNDLED):
+        card = model_card(name)
+        print(f"{name}: {BUNDLED[name]['file']} (role {BUNDLED[name]['role']}, "
+              f"sha256 {BUNDLED[name]['sha256'][:12]}...)")
+        print(json.dumps(card, indent=2))
     return 0
 
 
@@ -222,14 +268,14 @@ def _cmd_demo(args) -> int:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     """--bit-depth, --force and --quiet, shared by the commands that write an image."""
     parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
-                        help="output bit depth (default: the input's)")
+                        help="output bit depth; None keeps the input's")
     parser.add_argument("--force", action="store_true",
                         help="replace existing output files (never an input)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .deconvolution import PRIOR_NAMES
+    from .deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from .operators import BOUNDARY_MODES
     from .solvers.blind import IMAGE_STEPS
 
@@ -260,10 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--kernel", "-k", type=Path, required=True,
                         help="kernel file (.png, .npy, .mat, .txt); normalized to sum to 1")
     deconv.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
-    deconv.add_argument("--prior", choices=PRIOR_NAMES, default="hyper-laplacian",
-                        help="image prior")
+    deconv.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES,
+                        default="hyper-laplacian",
+                        help="image prior; dncnn: plug-and-play HQS with the bundled denoiser")
     deconv.add_argument("--lam", type=float, default=None,
-                        help="prior weight (default: the prior's tuned value, 3e-4 for "
+                        help="prior weight; None: the prior's tuned value (3e-4 for "
                         "hyper-laplacian, raised automatically with the estimated noise)")
     deconv.add_argument("--p", type=float, default=0.8, help="hyper-Laplacian exponent, (0, 1]")
     deconv.add_argument("--iterations", type=int, default=10, help="HQS iterations")
@@ -284,15 +331,53 @@ def build_parser() -> argparse.ArgumentParser:
     deblur.add_argument("--kernel-out", type=Path, default=None,
                         help="also write the estimated kernel (.png scaled for viewing, or "
                         ".npy/.txt/.mat exact)")
-    deblur.add_argument("--prior", choices=PRIOR_NAMES, default="hyper-laplacian",
+    deblur.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES, default="hyper-laplacian",
                         help="prior of the final non-blind step")
     deblur.add_argument("--image-step", choices=IMAGE_STEPS, default="l0",
-                        help="prior of the latent step of the kernel estimate: l0 (of gradients) "
-                        "or lp (hyper-Laplacian)")
+                        help="latent step of the kernel estimate: l0 (of gradients), lp "
+                        "(hyper-Laplacian) or gcm (Generator-Corrector on gradients)")
+    deblur.add_argument("--generator", type=Path, default=None,
+                        help="weights of a GCM generator for --image-step gcm (without one, "
+                        "GCM runs its corrector only)")
     deblur.add_argument("--lam", type=float, default=None,
-                        help="prior weight of the final non-blind step (default: deconv's)")
+                        help="prior weight of the final non-blind step; None: deconv's")
     _add_output_options(deblur)
     deblur.set_defaults(run=_cmd_deblur)
+
+    denoise = sub.add_parser("denoise", formatter_class=_formatter,
+                             help="remove Gaussian noise with the bundled DnCNN",
+                             description="Denoise an image with a learned denoiser (the bundled "
+                             "DnCNN by default; colour channels one by one).")
+    denoise.add_argument("input", type=Path, help="noisy image (PNG, JPEG, TIFF; 8/16-bit)")
+    denoise.add_argument("--output", "-o", type=Path, required=True, help="denoised image file")
+    denoise.add_argument("--sigma", type=float, required=True,
+                         help="noise standard deviation on the 0-255 scale, in [0, 50] "
+                         "(e.g. 25 for sigma 25/255 = 0.098 on the [0, 1] scale)")
+    denoise.add_argument("--weights", type=Path, default=None,
+                         help="a local weights file instead of the bundled network")
+    _add_output_options(denoise)
+    denoise.set_defaults(run=_cmd_denoise)
+
+    zoo = sub.add_parser("zoo", formatter_class=_formatter,
+                         help="list the bundled learned priors and their model cards",
+                         description="List the bundled weights with their model cards.")
+    zoo.set_defaults(run=_cmd_zoo)
+
+    train = sub.add_parser("train", formatter_class=_formatter, help="train a bundled network",
+                           description="Train the networks of the zoo on this machine.")
+    train_sub = train.add_subparsers(dest="network", metavar="NETWORK", parser_class=_Parser)
+    train_sub.required = True
+    train_denoiser = train_sub.add_parser(
+        "denoiser", add_help=False, help="the DnCNN denoiser (python -m "
+        "proxdeblur.training.denoiser --help for its options)",
+        description="Train the noise-map DnCNN; all options are those of "
+        "python -m proxdeblur.training.denoiser.")
+    train_generator = train_sub.add_parser(
+        "gcm-generator", add_help=False, help="the GCM generator, in the gradient domain "
+        "(python -m proxdeblur.training.gcm_generator --help for its options)",
+        description="Train the GCM generator; all options are those of "
+        "python -m proxdeblur.training.gcm_generator.")
+    del train_denoiser, train_generator  # main() hands "train ..." to the trainers' parsers
 
     bench = sub.add_parser("bench", formatter_class=_formatter, help="run a benchmark",
                            description="Benchmarks on public data sets.")
@@ -318,6 +403,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``proxdeblur`` command; returns the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["train", "denoiser"]:  # the trainers parse their own options
+        from .training.denoiser import main as train_main
+
+        return train_main(argv[2:], prog="proxdeblur train denoiser")
+    if argv[:2] == ["train", "gcm-generator"]:
+        from .training.gcm_generator import main as train_main
+
+        return train_main(argv[2:], prog="proxdeblur train gcm-generator")
     args = parser.parse_args(argv)
     try:
         return args.run(args)

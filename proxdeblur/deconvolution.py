@@ -24,7 +24,8 @@ from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
 
-__all__ = ["deconvolve", "PRIOR_NAMES", "make_prior", "noise_scale"]
+__all__ = ["deconvolve", "PRIOR_NAMES", "DENOISER_NAMES", "make_prior", "noise_scale",
+           "pnp_schedule"]
 
 #: Weights at low noise, chosen once on Levin et al. 2009 with the true kernels
 #: (``benchmarks/levin_nonblind.py``); :func:`default_lam` raises them with the noise.
@@ -69,6 +70,66 @@ def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
     return Wavelet(lam)
 
 
+#: Names of learned denoisers usable as ``prior`` (plug-and-play HQS).
+DENOISER_NAMES = ("dncnn",)
+#: DPIR's trade-off λ (Zhang et al., "Plug-and-play image restoration with deep
+#: denoiser prior", TPAMI 2021): the prior weight is ``λ σ_n²``.
+PNP_LAMBDA = 0.23
+#: First and smallest last denoiser noise level of the PnP schedule ([0, 1] scale).
+PNP_SIGMA_START = 49 / 255
+PNP_SIGMA_FLOOR = 2 / 255
+
+
+def _is_denoiser(prior) -> bool:
+    from .priors.learned import LearnedPrior
+
+    return (isinstance(prior, str) and prior in DENOISER_NAMES) or (
+        isinstance(prior, LearnedPrior) and prior.role == "denoiser")
+
+
+def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
+    """The DPIR schedule: denoiser levels ``σ_k`` falling geometrically from
+    ``PNP_SIGMA_START`` to ``max(noise_sigma, PNP_SIGMA_FLOOR)`` and the HQS
+    penalties ``ρ_k = λ σ_n² / σ_k²`` (so that the z-step, ``prox`` of the
+    weight ``λσ_n²`` with step ``1/ρ_k``, denoises at exactly ``σ_k``).
+
+    Returns ``(weight, sigmas, rhos)``.
+    """
+    sigma_end = max(float(noise_sigma), PNP_SIGMA_FLOOR)
+    sigmas = np.geomspace(PNP_SIGMA_START, min(sigma_end, PNP_SIGMA_START), iterations)
+    weight = lam * sigma_end**2
+    return weight, sigmas, weight / sigmas**2
+
+
+def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, reference,
+                    callback, progress, return_result):
+    """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
+    from .denoising import get_denoiser
+    from .priors.learned import LearnedPrior
+
+    denoiser = get_denoiser(prior)
+    lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
+    noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
+        y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
+    weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, iterations, lam)
+    plug = LearnedPrior(denoiser.module, "denoiser", channels=denoiser.channels,
+                        device=denoiser.device, tile_size=denoiser.tile_size,
+                        tile_overlap=denoiser.tile_overlap, weight=weight,
+                        precision=denoiser.precision)
+    growth = (rhos[-1] / rhos[0]) ** (1.0 / max(iterations - 1, 1))
+    if reference is not None:
+        reference = as_image(reference, "reference")
+        if reference.shape != y.shape:
+            raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
+    result: SolverResult = hqs(
+        Convolution(k, boundary), y.astype(np.float64), plug, rho=float(rhos[0]),
+        rho_growth=growth, rho_max=float(rhos[-1]), max_iter=iterations, tol=0.0,
+        callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations,
+        progress=progress, track_objective=False)
+    restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
+    return (restored, result) if return_result else restored
+
+
 def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: float | None = None,
                p: float = 0.8, boundary: str = "valid", iterations: int = 10,
                rho: tuple[float, float] = (1e-3, 10.0), cg_iterations: int = 2,
@@ -86,13 +147,17 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         Blurred image, ``(H, W)`` or ``(H, W, C)``, values nominally in [0, 1].
     kernel : ndarray
         Blur kernel, odd-sized, non-negative; rescaled to sum to 1.
-    prior : str or Prior
+    prior : str, Prior or LearnedPrior
         ``"hyper-laplacian"`` (default), ``"tv"``, ``"l0-gradient"``,
-        ``"wavelet"``, or any prior object accepted by :func:`~proxdeblur.solvers.hqs`.
+        ``"wavelet"``, or any prior object accepted by :func:`~proxdeblur.solvers.hqs`;
+        or ``"dncnn"`` / a denoiser :class:`~proxdeblur.priors.learned.LearnedPrior`
+        for plug-and-play HQS: the z-step is the denoiser at levels falling
+        geometrically from 49/255 to the estimated noise level (at least
+        2/255), with ``ρ_k = λσ_n²/σ_k²`` (the DPIR schedule, :func:`pnp_schedule`).
     lam : float, optional
         Prior weight for a named prior. Default: ``DEFAULT_LAM`` (3e-4 for the
         hyper-Laplacian) times :func:`noise_scale` of the image, which grows
-        with the estimated noise level.
+        with the estimated noise level. For a denoiser, DPIR's λ (default 0.23).
     p : float
         Exponent of the hyper-Laplacian prior, in (0, 1].
     boundary : str
@@ -139,6 +204,10 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     rho_last = check_positive(rho[1], "rho[1]")
     if rho_last < rho_first:
         raise InvalidArgumentError("rho", "last >= first", rho)
+    if _is_denoiser(prior):
+        return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, iterations=iterations,
+                               cg_iterations=cg_iterations, reference=reference, callback=callback,
+                               progress=progress, return_result=return_result)
     if isinstance(prior, str):
         name = prior
         make_prior(name, lam, p)  # validates the name, lam and p before the noise estimate

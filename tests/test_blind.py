@@ -240,3 +240,24 @@ def test_bench_levin_on_a_tiny_synthetic_set(tmp_path, camera_small):
     assert saved["summary"]["images"] == 2
     assert all(row["error_ratio"] > 0 for row in result["rows"])
     assert "error ratio" in format_table(result)
+
+
+def test_gcm_image_step_runs_with_a_generator_and_returns_gradients():
+    from proxdeblur.solvers.blind import gcm_latent_step
+
+    scene = _scene(4, (32, 36))
+    blurred = Convolution(motion_kernel(5, seed=1), "circular").forward(scene)
+    calls = []
+
+    def generator(u):
+        calls.append(u.shape)
+        return u
+
+    latent = gcm_latent_step(blurred, motion_kernel(5, seed=1), 1e-3, generator=generator,
+                             iterations=3)
+    assert len(latent) == 2 and latent[0].shape == scene.shape
+    assert calls == [(32, 36, 2)] * 3  # both gradient components at once, every stage
+    kernel, info = estimate_kernel(np.pad(blurred, 8, mode="reflect"), 5, image_step="gcm",
+                                   iterations=2, gcm_iterations=2)
+    assert kernel.shape == (5, 5) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
+    assert info.latent.shape == (48, 52)

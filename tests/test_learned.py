@@ -95,3 +95,16 @@ def test_pnp_hqs_with_identity_denoiser_is_least_squares(rng):
     prior = LearnedPrior(Identity(), "denoiser", device="cpu")
     result = hqs(op, y, prior, rho=0.5, max_iter=300, tol=0)
     np.testing.assert_allclose(result.x, op.solve_normal(op.adjoint(y), 0.0), atol=1e-5)
+
+
+def test_bf16_precision_agrees_with_fp32(rng):
+    torch.manual_seed(1)
+    net = DnCNN(depth=4, width=8)
+    torch.nn.init.normal_(net.body[-1].weight, std=0.1)
+    x = rng.random((40, 36))
+    exact = LearnedPrior(net, "denoiser", device="cpu").denoise(x, 0.1)
+    fast = LearnedPrior(net, "denoiser", device="cpu", precision="bf16").denoise(x, 0.1)
+    assert fast.dtype == exact.dtype
+    assert np.abs(fast - exact).max() < 0.02
+    with pytest.raises(InvalidArgumentError, match="^precision:"):
+        LearnedPrior(net, "denoiser", device="cpu", precision="fp16")

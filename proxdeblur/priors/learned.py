@@ -33,6 +33,7 @@ from ..errors import InvalidArgumentError
 __all__ = ["LearnedPrior", "ROLES", "default_device"]
 
 ROLES = ("denoiser", "restorer", "gradient")
+PRECISIONS = ("fp32", "bf16")
 
 
 def default_device() -> torch.device:
@@ -91,11 +92,15 @@ class LearnedPrior:
     weight : float
         Denoiser role: the prior's weight λ in ``prox_{τλφ}``, whose noise
         level is ``sqrt(λτ)`` (see :meth:`prox`).
+    precision : {"fp32", "bf16"}
+        ``"bf16"`` runs the network under bfloat16 autocast (about twice as
+        fast on CPUs with AVX-512 BF16 or on recent GPUs; the output keeps a
+        relative precision of about 0.4 %); the default is float32.
     """
 
     def __init__(self, module: nn.Module, role: str, *, channels: int | None = None,
                  device=None, tile_size: int = 512, tile_overlap: int = 96,
-                 weight: float = 1.0):
+                 weight: float = 1.0, precision: str = "fp32"):
         if not isinstance(module, nn.Module):
             raise InvalidArgumentError("module", "a torch.nn.Module", type(module).__name__)
         if role not in ROLES:
@@ -111,6 +116,9 @@ class LearnedPrior:
             raise InvalidArgumentError("tile_overlap", f"less than tile_size / 2 = "
                                        f"{self.tile_size / 2:g}", tile_overlap)
         self.weight = check_positive(weight, "weight")
+        if precision not in PRECISIONS:
+            raise InvalidArgumentError("precision", f"one of {PRECISIONS}", repr(precision))
+        self.precision = precision
 
     def __repr__(self) -> str:
         return (f"LearnedPrior({type(self.module).__name__}, role={self.role!r}, "
@@ -175,11 +183,13 @@ class LearnedPrior:
     def _run(self, batch: np.ndarray, sigma: float | None) -> np.ndarray:
         with torch.inference_mode():
             tensor = torch.from_numpy(np.ascontiguousarray(batch)).to(self.device)
-            if self.role == "denoiser":
-                noise = torch.full((tensor.shape[0],), float(sigma), device=self.device)
-                result = self.module(tensor, noise)
-            else:
-                result = self.module(tensor)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                enabled=self.precision == "bf16"):
+                if self.role == "denoiser":
+                    noise = torch.full((tensor.shape[0],), float(sigma), device=self.device)
+                    result = self.module(tensor, noise)
+                else:
+                    result = self.module(tensor)
             return result.float().cpu().numpy()
 
     def _tiled(self, batch: np.ndarray, sigma: float | None) -> np.ndarray:

@@ -23,12 +23,14 @@ import torch
 
 from ..errors import ImageFileError, InvalidArgumentError
 from .learned import ROLES, LearnedPrior
-from .nets import DnCNN
+from .nets import DnCNN, GCMGenerator
 
 __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card", "bundled_path"]
 
 #: Network classes a weights file may name.
-ARCHITECTURES = {"DnCNN": DnCNN}
+ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator}
+#: The role a weights file's network plays unless told otherwise.
+DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer"}
 
 #: Bundled weights: name -> file, checksum, role, model card.
 BUNDLED: dict[str, dict] = {}
@@ -101,7 +103,7 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
         A key of :data:`BUNDLED` or the path of a weights file.
     role : str, optional
         ``"denoiser"``, ``"restorer"`` or ``"gradient"``; default: the bundled
-        entry's role, or ``"denoiser"`` for a DnCNN file.
+        entry's role, else the architecture's (:data:`DEFAULT_ROLES`).
     device : optional
         Where to run (default: CUDA when available, else CPU).
     options
@@ -109,7 +111,8 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
     """
     network, _ = load_network(name_or_path)
     if role is None:
-        role = BUNDLED.get(str(name_or_path), {}).get("role", "denoiser")
+        role = BUNDLED.get(str(name_or_path), {}).get(
+            "role", DEFAULT_ROLES.get(type(network).__name__, "denoiser"))
     if role not in ROLES:
         raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
     return LearnedPrior(network, role, device=device, **options)

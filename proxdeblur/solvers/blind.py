@@ -36,10 +36,23 @@ about 3×3 up to the requested support) two steps alternate:
   ``η = eta · R(0)`` with ``R(0) = Σ_d‖∂_d u‖²`` the Hessian's diagonal, so that
   ``eta`` does not depend on the image's size or contrast.
 
-After each kernel step, small entries (below ``threshold`` times the maximum)
-are zeroed and connected components holding less than ``prune`` of the mass are
-removed (both standard in practice, both switchable); the final kernel is
-centred by its centre of mass (``centre=True``).
+After each kernel step, small entries (below ``threshold`` times the maximum;
+off by default) are zeroed, connected components holding less than ``prune``
+(10 %) of the mass are removed, and the kernel is shifted by whole pixels so
+that its centre of mass is at its centre (``centre=True``; the latent image
+follows, so that a drifting kernel never leaves its support). All three are
+standard in practice and switchable.
+
+Known limitation, measured on Levin et al. 2009 (``benchmarks/RESULTS.md``):
+started from the *true* kernel, the ℓ0 alternation drifts to a thicker kernel
+(similarity 0.96 → 0.85 in eight iterations on ``im1_kernel1``), because the
+ℓ0 edge image is sharper than real edges and the kernel absorbs the
+difference; a hyper-Laplacian latent (``refine``) drifts far less but, used
+throughout, collapses towards the no-blur solution as Levin et al. predict.
+Softening the ℓ0 latent by a 0.5-pixel Gaussian before the kernel step also
+keeps the true kernel (0.93 after six steps), but in the pyramid it made
+kernels collapse, and at the finest level alone it raised the similarity
+(0.78 → 0.79) while losing 0.9 dB on eight images; it was not kept.
 """
 
 from __future__ import annotations
@@ -64,7 +77,7 @@ from ..padding import periodic_extension
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
            "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS"]
 
-IMAGE_STEPS = ("l0", "lp")
+IMAGE_STEPS = ("l0", "lp", "gcm")
 
 
 def kernel_support(kernel_size, image_shape) -> tuple[int, int]:
@@ -148,7 +161,34 @@ def latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, lam_intensi
     return u
 
 
-def select_edges(latent: np.ndarray, kernel_pixels: int, ratio: float = 2.0) -> list:
+def _as_image(latent) -> np.ndarray:
+    """A latent image, or the magnitude of latent gradients (GCM's image step)."""
+    return np.hypot(latent[0], latent[1]) if isinstance(latent, list) else latent
+
+
+def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: float = 0.8,
+                    generator=None, gamma: float = 0.02, iterations: int = 5,
+                    start: list | None = None) -> list:
+    """The latent step by GCM in the gradient domain (Liu et al. 2018, section 4.1).
+
+    Runs :func:`proxdeblur.solvers.gcm` on both gradient components of the
+    periodic blurred image at once (as two channels) with
+    ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p``, from ``start`` (the previous latent
+    gradients) or ``∇y`` (Algorithm 1's ``u⁰ = y``); returns ``[∂_v u, ∂_h u]``.
+    ``generator=None`` is the paper's "Corrector" variant (proximal gradient only).
+    """
+    from ..operators import Convolution
+    from ..priors.classical import Lp
+    from .gcm import gcm
+
+    observed = np.stack(_gradients(blurred), axis=-1)
+    x0 = observed if start is None else np.stack(start, axis=-1)
+    result = gcm(Convolution(kernel, "circular"), observed, Lp(lam, p), generator, gamma=gamma,
+                 max_iter=iterations, x0=x0)
+    return [result.x[..., 0], result.x[..., 1]]
+
+
+def select_edges(latent, kernel_pixels: int, ratio: float = 2.0) -> list:
     """Gradients of ``latent`` with all but the strongest set to zero.
 
     The selection of Cho & Lee, "Fast motion deblurring", SIGGRAPH Asia 2009:
@@ -156,7 +196,7 @@ def select_edges(latent: np.ndarray, kernel_pixels: int, ratio: float = 2.0) -> 
     the magnitude threshold is the largest that keeps at least
     ``ratio · kernel_pixels`` pixels in every bin.
     """
-    gv, gh = _gradients(latent)
+    gv, gh = latent if isinstance(latent, list) else _gradients(latent)
     magnitude = np.hypot(gv, gh)
     angle = np.mod(np.arctan2(gv, gh), np.pi)
     bins = np.floor((angle + np.pi / 8) / (np.pi / 4)).astype(int) % 4
@@ -369,7 +409,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                     p: float = 0.8, iterations: int = 5, eta: float = 0.01,
                     kernel_iterations: int = 100, threshold: float = 0.0, prune: float = 0.1,
                     centre: bool = True, edge_ratio: float = 0.0, coarsest: int = 3,
-                    refine: int = 0, refine_lam: float = 3e-4,
+                    refine: int = 0, refine_lam: float = 3e-4, generator=None,
+                    gamma: float = 0.02, gcm_iterations: int = 5,
                     rho_growth: float = 2.0, rho_max: float = 1e5,
                     progress: bool = False, callback: Callable | None = None):
     """Estimate a blur kernel from a single blurred image (module docstring).
@@ -380,10 +421,12 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         The blurred image on [0, 1]; colour is reduced to its luminance.
     kernel_size : int or (int, int)
         Odd support to search, at most a third of the smaller image side.
-    image_step : {"l0", "lp"}
+    image_step : {"l0", "lp", "gcm"}
         Prior of the latent step: ℓ0 of the gradient (Pan et al. 2014, with the
-        intensity term when ``lam_intensity > 0``) or the hyper-Laplacian with
-        exponent ``p``.
+        intensity term when ``lam_intensity > 0``), the hyper-Laplacian with
+        exponent ``p``, or GCM on the gradient images (:func:`gcm_latent_step`:
+        ``λ‖∇u‖_p^p`` elementwise, ``gcm_iterations`` stages, warm-start weight
+        ``gamma``, the given ``generator``; none = corrector only).
     lam, lam_intensity : float
         Weights of the gradient and intensity terms at the coarsest level;
         after each iteration they are divided by ``lam_decay`` (carried across
@@ -469,8 +512,14 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                   "latent_seconds": 0.0, "kernel_seconds": 0.0, "kernel_objective": []}
         for _ in range(iterations):
             t0 = time.perf_counter()
-            latent = latent_step(blurred, kernel, lam_g, lam_i, image_step=image_step, p=p,
-                                 rho_growth=rho_growth, rho_max=rho_max)
+            if image_step == "gcm":
+                latent = gcm_latent_step(blurred, kernel, lam_g, p=p, generator=generator,
+                                         gamma=gamma, iterations=gcm_iterations,
+                                         start=latent if isinstance(latent, list) and
+                                         latent[0].shape == blurred.shape else None)
+            else:
+                latent = latent_step(blurred, kernel, lam_g, lam_i, image_step=image_step, p=p,
+                                     rho_growth=rho_growth, rho_max=rho_max)
             t1 = time.perf_counter()
             edges = select_edges(latent, kernel.size, edge_ratio) if edge_ratio > 0 else latent
             result = kernel_step(edges, blurred, kernel, eta, kernel_iterations)
@@ -489,7 +538,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         record["seconds"] = time.perf_counter() - level_start
         info.levels.append(record)
         if callback is not None:
-            callback(index, kernel, latent[: shape[0], : shape[1]])
+            callback(index, kernel, _as_image(latent)[: shape[0], : shape[1]])
     bar.close()
     if refine:
         from ..deconvolution import deconvolve  # a late import: deconvolution imports solvers
@@ -514,7 +563,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
             record["seconds"] += time.perf_counter() - t0
     if centre:
         kernel = centre_kernel(kernel)
-    info.latent = latent[: y.shape[0], : y.shape[1]]
+    info.latent = _as_image(latent)[: y.shape[0], : y.shape[1]]
     info.collapsed, info.converged, info.warnings = diagnose_kernel(kernel, change)
     info.seconds = time.perf_counter() - start
     return kernel, info

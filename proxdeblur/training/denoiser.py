@@ -25,20 +25,17 @@ The output file holds ``{"architecture", "config", "state_dict", "meta"}``
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from ..io import atomic_path
 from ..priors.nets.dncnn import DnCNN
 from .data import PatchSampler, load_folder
+from .loop import TrainingTask, loop_options, train_network, trainer_parser
 
 __all__ = ["train_denoiser", "main"]
 
@@ -46,20 +43,12 @@ __all__ = ["train_denoiser", "main"]
 def _validation_psnr(model: DnCNN, images: list[np.ndarray], sigma: float) -> float:
     rng = np.random.default_rng(1234)
     scores = []
-    model.eval()
-    with torch.inference_mode():
-        for image in images:
-            noisy = image + sigma * rng.standard_normal(image.shape).astype(np.float32)
-            out = model(torch.from_numpy(noisy)[None, None], sigma)[0, 0].numpy()
-            mse = float(np.mean((np.clip(out, 0, 1) - image) ** 2))
-            scores.append(10 * math.log10(1.0 / mse))
-    model.train()
+    for image in images:
+        noisy = image + sigma * rng.standard_normal(image.shape).astype(np.float32)
+        out = model(torch.from_numpy(noisy)[None, None], sigma)[0, 0].numpy()
+        mse = float(np.mean((np.clip(out, 0, 1) - image) ** 2))
+        scores.append(10 * math.log10(1.0 / mse))
     return float(np.mean(scores))
-
-
-def _save(obj, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
 
 
 def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 110.0,
@@ -74,11 +63,6 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
     ``out`` with the suffix ``.ckpt``. ``precision`` is ``"bf16"`` (autocast
     forward pass) or ``"fp32"``.
     """
-    if precision not in ("bf16", "fp32"):
-        raise ValueError(f"precision: expected 'bf16' or 'fp32', got {precision!r}")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint = Path(checkpoint) if checkpoint else out.with_suffix(".ckpt")
     torch.manual_seed(seed)
     images = load_folder(data)
     if holdout >= len(images):
@@ -87,107 +71,48 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
     sampler = PatchSampler(train, patch, seed=seed)
     model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2,
                   batch_norm=batch_norm)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    state = {"iteration": 0, "elapsed": 0.0, "losses": [], "validation": []}
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        sampler.rng.bit_generator.state = saved["sampler"]
-        torch.set_rng_state(saved["torch_rng"])
-        state = saved["state"]
-    noise_rng = torch.Generator().manual_seed(seed + state["iteration"])
-    budget = max_minutes * 60.0
-    bar = tqdm(total=iterations, initial=state["iteration"], desc="train denoiser",
-               disable=None if progress else True)  # None: off when not a terminal
-    start = time.perf_counter() - state["elapsed"]
-    running = None
-    while state["iteration"] < iterations:
-        elapsed = time.perf_counter() - start
-        done = max(state["iteration"] / iterations, elapsed / budget)
-        if done >= 1.0:
-            break
-        for group in optimizer.param_groups:
-            group["lr"] = lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * done)))
+    noise_rng = torch.Generator().manual_seed(seed)
+
+    def make_batch():
         clean = torch.from_numpy(sampler.batch(batch))[:, None]
         sigma = torch.rand(batch, generator=noise_rng) * (sigma_max / 255.0)
         noisy = clean + sigma.reshape(-1, 1, 1, 1) * torch.randn(clean.shape, generator=noise_rng)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            denoised = model(noisy, sigma)
-        loss = torch.mean((denoised.float() - clean) ** 2)
-        optimizer.zero_grad()
-        loss.backward()
-        if clip > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        state["iteration"] += 1
-        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
-        state["losses"].append(float(loss.item()))
-        bar.update(1)
-        bar.set_postfix(loss=f"{running:.2e}", lr=f"{optimizer.param_groups[0]['lr']:.1e}")
-        it = state["iteration"]
-        if it % validate_every == 0:
-            score = _validation_psnr(model, validation, 25 / 255)
-            state["validation"].append((it, time.perf_counter() - start, score))
-            print(f"iteration {it}: validation PSNR at sigma 25 = {score:.2f} dB", flush=True)
-        if it % checkpoint_every == 0:
-            state["elapsed"] = time.perf_counter() - start
-            _save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                   "sampler": sampler.rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                   "state": state}, checkpoint)
-    bar.close()
-    state["elapsed"] = time.perf_counter() - start
+        return noisy, clean, {"sigma": sigma}
+
+    task = TrainingTask(
+        model=model, architecture="DnCNN", batch=make_batch,
+        validate=lambda net: _validation_psnr(net, validation, 25 / 255),
+        random_state=lambda: {"sampler": sampler.rng.bit_generator.state,
+                              "noise": noise_rng.get_state()},
+        set_random_state=lambda saved: (
+            setattr(sampler.rng.bit_generator, "state", saved["sampler"]),
+            noise_rng.set_state(saved["noise"])),
+        validation_name="validation_psnr_sigma25")
     meta = {
         "architecture": "DnCNN (residual, noise-level map, 2x2 pixel unshuffle)",
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "iterations": state["iteration"], "batch": batch, "patch": patch,
-        "sigma_range_255": [0.0, sigma_max], "lr": lr, "seed": seed,
-        "training_seconds": state["elapsed"], "data": str(data),
+        "batch": batch, "patch": patch, "sigma_range_255": [0.0, sigma_max], "data": str(data),
         "training_images": len(train), "holdout_images": holdout,
-        "validation_psnr_sigma25": state["validation"][-1][2] if state["validation"] else None,
-        "final_running_loss": running, "precision": precision, "clip": clip,
     }
-    model.eval()
-    weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    _save({"architecture": "DnCNN", "config": model.config, "state_dict": weights, "meta": meta},
-          out)
-    with atomic_path(out.with_suffix(".log.json")) as tmp:
-        tmp.write_text(json.dumps({"meta": meta, "validation": state["validation"],
-                                   "losses_every_50": state["losses"][::50]}, indent=1))
-    return meta
+    return train_network(task, out, iterations=iterations, max_minutes=max_minutes, lr=lr,
+                         clip=clip, precision=precision, seed=seed,
+                         validate_every=validate_every, checkpoint_every=checkpoint_every,
+                         checkpoint=checkpoint, progress=progress, meta=meta,
+                         description="train denoiser")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="folder of clean training images")
-    parser.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    parser.add_argument("--iterations", type=int, default=40000)
-    parser.add_argument("--max-minutes", type=float, default=110.0)
+def main(argv=None, prog: str | None = None) -> int:
+    parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
+                            max_minutes=110.0, lr=6e-4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--patch", type=int, default=64)
     parser.add_argument("--depth", type=int, default=15)
     parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--holdout", type=int, default=8)
-    parser.add_argument("--validate-every", type=int, default=500)
-    parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--batch-norm", action="store_true", help="BN in the middle blocks")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--precision", choices=["bf16", "fp32"], default="bf16",
-                        help="forward pass under bfloat16 autocast, or plain float32")
-    parser.add_argument("--clip", type=float, default=0.2, help="gradient-norm clip (0: off)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    meta = train_denoiser(args.data, args.out, iterations=args.iterations,
-                          max_minutes=args.max_minutes, batch=args.batch, patch=args.patch,
-                          depth=args.depth, width=args.width, lr=args.lr,
-                          sigma_max=args.sigma_max, seed=args.seed, holdout=args.holdout,
-                          validate_every=args.validate_every,
-                          checkpoint_every=args.checkpoint_every, batch_norm=args.batch_norm,
-                          precision=args.precision, clip=args.clip)
+    meta = train_denoiser(args.data, args.out, batch=args.batch, patch=args.patch,
+                          depth=args.depth, width=args.width, sigma_max=args.sigma_max,
+                          batch_norm=args.batch_norm, **loop_options(args))
     print(json.dumps(meta, indent=1))
     return 0
 
