@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from proxdeblur import io
@@ -48,6 +49,16 @@ def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
     assert second["meta"]["final_running_loss"] < losses
     net = DnCNN(**second["config"])
     net.load_state_dict(second["state_dict"])
+    # fine-tuning from a weights file starts a new schedule from those weights
+    tuned = tmp_path / "tuned.pt"
+    train_denoiser(data, tuned, iterations=1, init=out, **{**options, "lr": 1e-12})
+    start = torch.load(tuned, weights_only=True)
+    assert start["meta"]["initialized_from"] == str(out)
+    for key, value in second["state_dict"].items():
+        torch.testing.assert_close(start["state_dict"][key], value, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="^init:"):
+        train_denoiser(data, tmp_path / "wrong.pt", iterations=1, init=out,
+                       **{**options, "width": 4})
 
 
 def test_gcm_generator_is_the_identity_untrained_and_has_seven_bn_blocks():

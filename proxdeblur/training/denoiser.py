@@ -56,7 +56,8 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
                    lr: float = 6e-4, sigma_max: float = 50.0, seed: int = 0,
                    holdout: int = 8, validate_every: int = 500, checkpoint_every: int = 250,
                    checkpoint: Path | None = None, progress: bool = True,
-                   batch_norm: bool = False, precision: str = "bf16", clip: float = 0.2) -> dict:
+                   batch_norm: bool = False, precision: str = "bf16", clip: float = 0.2,
+                   init: Path | None = None) -> dict:
     """Train a noise-map DnCNN; return the metadata written beside the weights.
 
     See the module docstring for the recipe. ``checkpoint`` defaults to
@@ -97,7 +98,7 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
                          clip=clip, precision=precision, seed=seed,
                          validate_every=validate_every, checkpoint_every=checkpoint_every,
                          checkpoint=checkpoint, progress=progress, meta=meta,
-                         description="train denoiser")
+                         description="train denoiser", init=init)
 
 
 def main(argv=None, prog: str | None = None) -> int:

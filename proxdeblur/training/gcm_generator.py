@@ -79,7 +79,8 @@ def train_gcm_generator(data, out, *, iterations: int = 40000, max_minutes: floa
                         lr: float = 6e-4, seed: int = 0, holdout: int = 8,
                         validate_every: int = 500, checkpoint_every: int = 250,
                         checkpoint: Path | None = None, progress: bool = True,
-                        precision: str = "bf16", clip: float = 0.2) -> dict:
+                        precision: str = "bf16", clip: float = 0.2,
+                        init: Path | None = None) -> dict:
     """Train the generator by the recipe of the module docstring; return its metadata.
 
     Each batch holds ``2 · batch`` one-channel samples (both gradient components
@@ -130,7 +131,7 @@ def train_gcm_generator(data, out, *, iterations: int = 40000, max_minutes: floa
                          clip=clip, precision=precision, seed=seed,
                          validate_every=validate_every, checkpoint_every=checkpoint_every,
                          checkpoint=checkpoint, progress=progress, meta=meta,
-                         description="train GCM generator")
+                         description="train GCM generator", init=init)
 
 
 def main(argv=None, prog: str | None = None) -> int:

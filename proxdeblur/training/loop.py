@@ -71,7 +71,8 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
                   clip: float = 0.2, precision: str = "bf16", seed: int = 0,
                   validate_every: int = 500, checkpoint_every: int = 250,
                   checkpoint: Path | None = None, progress: bool = True,
-                  meta: dict | None = None, description: str = "train") -> dict:
+                  meta: dict | None = None, description: str = "train",
+                  init: Path | None = None) -> dict:
     """Run the loop of the module docstring; return the metadata written with the weights."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision: expected one of {PRECISIONS}, got {precision!r}")
@@ -79,6 +80,13 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
     out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = Path(checkpoint) if checkpoint else out.with_suffix(".ckpt")
     model = task.model
+    if init is not None:
+        saved = torch.load(init, map_location="cpu", weights_only=True)
+        if saved.get("architecture") != task.architecture or saved.get("config") != model.config:
+            raise ValueError(f"init: expected {task.architecture} weights with config "
+                             f"{model.config}, got {saved.get('architecture')} "
+                             f"{saved.get('config')}")
+        model.load_state_dict(saved["state_dict"])
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     state = {"iteration": 0, "elapsed": 0.0, "losses": [], "validation": []}
     if checkpoint.exists():
@@ -132,6 +140,8 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
     bar.close()
     state["elapsed"] = time.perf_counter() - start
     record = dict(meta or {})
+    if init is not None:
+        record["initialized_from"] = str(init)
     record.update({
         "parameters": sum(p.numel() for p in model.parameters()),
         "iterations": state["iteration"], "lr": lr, "seed": seed, "clip": clip,
@@ -167,6 +177,9 @@ def trainer_parser(description: str, prog: str | None, *, iterations: int, max_m
     parser.add_argument("--precision", choices=PRECISIONS, default="bf16",
                         help="forward pass under bfloat16 autocast, or plain float32")
     parser.add_argument("--clip", type=float, default=0.2, help="gradient-norm clip (0: off)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from the weights of this file (e.g. the bundled ones) "
+                        "instead of a fresh initialization; the schedule starts anew")
     return parser
 
 
@@ -176,4 +189,4 @@ def loop_options(args: argparse.Namespace) -> dict:
     return {"iterations": args.iterations, "max_minutes": args.max_minutes, "lr": args.lr,
             "seed": args.seed, "holdout": args.holdout, "validate_every": args.validate_every,
             "checkpoint_every": args.checkpoint_every, "precision": args.precision,
-            "clip": args.clip}
+            "clip": args.clip, "init": args.init}
