@@ -33,7 +33,10 @@ ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator}
 DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer"}
 
 #: Bundled weights: name -> file, checksum, role, model card.
-BUNDLED: dict[str, dict] = {}
+BUNDLED: dict[str, dict] = {
+    "dncnn": {"file": "dncnn_gray.pt", "role": "denoiser",
+              "sha256": "a04f331cb899dc5e3f97c55599001bb19ae3666d72ab8d0fe9d21e17ac41e2d3"},
+}
 
 
 def bundled_path(name: str) -> Path:
