@@ -120,3 +120,20 @@ def test_refuses_inexact_priors_and_bad_generators():
         gcm(operator, y, L1(0.01), lambda u: u[:-1], max_iter=1)
     with pytest.raises(InvalidArgumentError, match="^generator:"):
         gcm(operator, y, L1(0.01), 42, max_iter=1)
+
+
+def test_generator_only_variant_takes_the_generators_output():
+    operator, y, _ = _problem(3, np.ones((3, 3)) / 9)
+    seen = []
+
+    def generator(u):
+        seen.append(u.copy())
+        return 0.5 * u
+
+    result = gcm(operator, y, Lp(0.05), generator, gamma=0.3, max_iter=3, corrector=False)
+    assert len(seen) == 3
+    warm = operator.solve_normal(operator.adjoint(y) + 0.6 * (0.5 * seen[-2]), 0.6)
+    np.testing.assert_allclose(seen[-1], warm, atol=1e-8)  # the warm start of the last stage
+    np.testing.assert_allclose(result.x, 0.5 * seen[-1])
+    with pytest.raises(InvalidArgumentError, match="generator"):
+        gcm(operator, y, Lp(0.05), None, corrector=False)

@@ -168,14 +168,15 @@ def _as_image(latent) -> np.ndarray:
 
 def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: float = 0.8,
                     generator=None, gamma: float = 0.02, iterations: int = 5,
-                    start: list | None = None) -> list:
+                    start: list | None = None, corrector: bool = True) -> list:
     """The latent step by GCM in the gradient domain (Liu et al. 2018, section 4.1).
 
     Runs :func:`proxdeblur.solvers.gcm` on both gradient components of the
     periodic blurred image at once (as two channels) with
     ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p``, from ``start`` (the previous latent
     gradients) or ``∇y`` (Algorithm 1's ``u⁰ = y``); returns ``[∂_v u, ∂_h u]``.
-    ``generator=None`` is the paper's "Corrector" variant (proximal gradient only).
+    ``generator=None`` is the paper's "Corrector" variant (proximal gradient
+    only), ``corrector=False`` its "Generator" variant (generators alone).
     """
     from ..operators import Convolution
     from ..priors.classical import Lp
@@ -184,7 +185,7 @@ def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: f
     observed = np.stack(_gradients(blurred), axis=-1)
     x0 = observed if start is None else np.stack(start, axis=-1)
     result = gcm(Convolution(kernel, "circular"), observed, Lp(lam, p), generator, gamma=gamma,
-                 max_iter=iterations, x0=x0)
+                 max_iter=iterations, x0=x0, corrector=corrector)
     return [result.x[..., 0], result.x[..., 1]]
 
 
@@ -410,7 +411,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                     kernel_iterations: int = 100, threshold: float = 0.0, prune: float = 0.1,
                     centre: bool = True, edge_ratio: float = 0.0, coarsest: int = 3,
                     refine: int = 0, refine_lam: float = 3e-4, generator=None,
-                    gamma: float = 0.02, gcm_iterations: int = 5,
+                    gamma: float = 0.02, gcm_iterations: int = 5, gcm_corrector: bool = True,
                     rho_growth: float = 2.0, rho_max: float = 1e5,
                     progress: bool = False, callback: Callable | None = None):
     """Estimate a blur kernel from a single blurred image (module docstring).
@@ -426,7 +427,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         intensity term when ``lam_intensity > 0``), the hyper-Laplacian with
         exponent ``p``, or GCM on the gradient images (:func:`gcm_latent_step`:
         ``λ‖∇u‖_p^p`` elementwise, ``gcm_iterations`` stages, warm-start weight
-        ``gamma``, the given ``generator``; none = corrector only).
+        ``gamma``, the given ``generator``; none = corrector only;
+        ``gcm_corrector=False``: generator only, the variants of the paper's Fig. 3).
     lam, lam_intensity : float
         Weights of the gradient and intensity terms at the coarsest level;
         after each iteration they are divided by ``lam_decay`` (carried across
@@ -515,6 +517,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
             if image_step == "gcm":
                 latent = gcm_latent_step(blurred, kernel, lam_g, p=p, generator=generator,
                                          gamma=gamma, iterations=gcm_iterations,
+                                         corrector=gcm_corrector,
                                          start=latent if isinstance(latent, list) and
                                          latent[0].shape == blurred.shape else None)
             else:

@@ -24,9 +24,10 @@ priors, whose prox is iterative, are refused.
 
 Our f carries a ½ (the paper writes ``‖u ⊗ k − y‖²`` in section 4.1); with it,
 ``L = ‖A‖²`` and the warm start's system is ``AᵀA + 2γI``. ``check=False``
-drops step 3 (``v = ũ`` always) and ``generator=None`` gives ``v = uᵗ``
-(plain proximal gradient, the paper's "Corrector" variant); both exist to show
-what the guarantee needs.
+drops step 3 (``v = ũ`` always), ``generator=None`` gives ``v = uᵗ``
+(plain proximal gradient, the paper's "Corrector" variant) and
+``corrector=False`` keeps the generator alone (``uᵗ⁺¹ = ũ``, the paper's
+"Generator" variant); they exist to show what the guarantee needs.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def _as_callable(generator) -> Callable:
 
 def gcm_iter(operator: LinearOperator, y, prior, generator=None, *, gamma: float = 1.0,
              step: float | None = None, max_iter: int = 50, x0=None, check: bool = True,
-             cg_tol: float = 1e-8, cg_max_iter: int = 200) -> Iterator[IterationState]:
+             corrector: bool = True, cg_tol: float = 1e-8,
+             cg_max_iter: int = 200) -> Iterator[IterationState]:
     """Generator form of :func:`gcm`: yields the state after each stage."""
     if not isinstance(prior, ElementwisePenalty):
         raise InvalidArgumentError(
@@ -78,6 +80,8 @@ def gcm_iter(operator: LinearOperator, y, prior, generator=None, *, gamma: float
     y = as_image(y, "y", min_side=1)
     gamma = check_positive(gamma, "gamma")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
+    if not corrector and generator is None:
+        raise InvalidArgumentError("generator", "a generator when corrector=False", None)
     u = operator.initial_estimate(y) if x0 is None else as_image(x0, "x0", min_side=1).copy()
     u = u.astype(np.float64)
     lipschitz = operator.lipschitz(u.shape)
@@ -110,6 +114,15 @@ def gcm_iter(operator: LinearOperator, y, prior, generator=None, *, gamma: float
                 raise InvalidArgumentError("generator", f"an output of shape {u.shape}",
                                            proposal.shape)
             psi_proposal, a_proposal = objective(proposal)
+            if not corrector:  # the paper's "Generator" variant: uᵗ⁺¹ = ũ
+                gap = float(np.sum((proposal - u) ** 2))
+                change = relative_change(proposal, u)
+                u, psi_u, au = proposal, psi_proposal, a_proposal
+                elapsed += time.perf_counter() - clock
+                yield IterationState(t + 1, u, psi_u, change, elapsed, extra={
+                    "objective_v": psi_u, "accepted": 1.0, "step": mu,
+                    "distance_uv": 0.0, "decrease_bound": np.nan})
+                continue
             accepted = float(psi_proposal <= psi_u or not check)
             v, psi_v, av = (proposal, psi_proposal, a_proposal) if accepted else (u, psi_u, au)
         gradient = operator.adjoint(av) - aty
@@ -129,7 +142,8 @@ def gcm_iter(operator: LinearOperator, y, prior, generator=None, *, gamma: float
 def gcm(operator: LinearOperator, y, prior, generator=None, gamma: float = 1.0,
         step: float | None = None, max_iter: int = 50, tol: float = 0.0,
         callback: Callable[[IterationState], object] | None = None, reference=None, *,
-        x0=None, check: bool = True, progress: bool = False) -> SolverResult:
+        x0=None, check: bool = True, corrector: bool = True,
+        progress: bool = False) -> SolverResult:
     """Minimize ``Ψ(u) = ½‖Au − y‖² + φ(u)`` by the GCM iteration (module docstring).
 
     Parameters
@@ -156,6 +170,10 @@ def gcm(operator: LinearOperator, y, prior, generator=None, gamma: float = 1.0,
         square operator, as in Algorithm 1).
     check : bool
         The corrector's monotone check (step 3). ``False`` voids Theorem 2.
+    corrector : bool
+        ``False`` drops steps 3–4 altogether: ``uᵗ⁺¹ = ũ`` (the paper's
+        "Generator" variant of Fig. 3, a naive cascade of generators; no
+        guarantee). Needs a generator.
 
     Returns
     -------
@@ -167,6 +185,6 @@ def gcm(operator: LinearOperator, y, prior, generator=None, gamma: float = 1.0,
         decrease), ``"step"``, ``"seconds"`` and ``"psnr"`` with a reference.
     """
     states = gcm_iter(operator, y, prior, generator, gamma=gamma, step=step, max_iter=max_iter,
-                      x0=x0, check=check)
+                      x0=x0, check=check, corrector=corrector)
     return run(states, tol=tol, callback=callback, reference=reference, progress=progress,
                description="GCM", total=max_iter)

@@ -104,10 +104,10 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
 def main(argv=None, prog: str | None = None) -> int:
     parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
                             max_minutes=110.0, lr=6e-4)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--patch", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=15)
-    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32, help="patches per step")
+    parser.add_argument("--patch", type=int, default=64, help="side of the square crops")
+    parser.add_argument("--depth", type=int, default=15, help="convolution layers")
+    parser.add_argument("--width", type=int, default=64, help="feature channels")
     parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
     parser.add_argument("--batch-norm", action="store_true", help="BN in the middle blocks")
     args = parser.parse_args(argv)

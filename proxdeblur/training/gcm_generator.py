@@ -138,9 +138,9 @@ def main(argv=None, prog: str | None = None) -> int:
     parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
                             max_minutes=100.0, lr=6e-4)
     parser.add_argument("--batch", type=int, default=16, help="patches per step (x2 components)")
-    parser.add_argument("--patch", type=int, default=48)
-    parser.add_argument("--blocks", type=int, default=7)
-    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--patch", type=int, default=48, help="side of the square crops")
+    parser.add_argument("--blocks", type=int, default=7, help="Conv+BN+ReLU blocks")
+    parser.add_argument("--width", type=int, default=64, help="feature channels")
     args = parser.parse_args(argv)
     meta = train_gcm_generator(args.data, args.out, batch=args.batch, patch=args.patch,
                                blocks=args.blocks, width=args.width, **loop_options(args))

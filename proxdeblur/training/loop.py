@@ -166,13 +166,19 @@ def trainer_parser(description: str, prog: str | None, *, iterations: int, max_m
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder of sharp training images")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    parser.add_argument("--iterations", type=int, default=iterations)
-    parser.add_argument("--max-minutes", type=float, default=max_minutes)
-    parser.add_argument("--lr", type=float, default=lr)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=int, default=iterations,
+                        help="optimizer steps (training also stops at --max-minutes)")
+    parser.add_argument("--max-minutes", type=float, default=max_minutes,
+                        help="wall-clock budget; the cosine learning-rate decay follows whichever "
+                        "budget ends first")
+    parser.add_argument("--lr", type=float, default=lr, help="initial Adam learning rate")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the patch sampler and the initialization")
     parser.add_argument("--holdout", type=int, default=8, help="last images kept for validation")
-    parser.add_argument("--validate-every", type=int, default=500)
-    parser.add_argument("--checkpoint-every", type=int, default=250)
+    parser.add_argument("--validate-every", type=int, default=500,
+                        help="iterations between held-out validation scores")
+    parser.add_argument("--checkpoint-every", type=int, default=250,
+                        help="iterations between resumable checkpoints (OUT with .ckpt)")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--precision", choices=PRECISIONS, default="bf16",
                         help="forward pass under bfloat16 autocast, or plain float32")
