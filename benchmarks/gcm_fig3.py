@@ -45,7 +45,7 @@ def variant_options(variant: str, generator) -> dict:
     return options
 
 
-def run_image(entry: dict, data: Path, variant: str, generator) -> dict:
+def run_image(entry: dict, data: Path, variant: str, generator, options=None) -> dict:
     from proxdeblur import deblur, deconvolve, io
     from proxdeblur.metrics import aligned_psnr, error_ratio, kernel_similarity
 
@@ -58,11 +58,13 @@ def run_image(entry: dict, data: Path, variant: str, generator) -> dict:
         per_level.append({"level": level, "kernel_shape": list(kernel.shape),
                           "kernel_similarity": kernel_similarity(kernel, truth)})
 
-    options = variant_options(variant, generator)
-    image_step = options.pop("image_step")
+    chosen = variant_options(variant, generator)
+    image_step = chosen.pop("image_step")
+    if variant != "l0":
+        chosen.update(options or {})
     start = time.perf_counter()
     restored, kernel, info = deblur(blurred, tuple(entry["kernel_size"]), image_step=image_step,
-                                    kernel_options={**options, "callback": record}, warn=False)
+                                    kernel_options={**chosen, "callback": record}, warn=False)
     seconds = time.perf_counter() - start
     known = deconvolve(blurred, truth)
     return {"image": Path(entry["blurred"]).name, "variant": variant,
@@ -101,6 +103,8 @@ def main(argv=None) -> int:
     parser.add_argument("--generator", default="gcm_generator",
                         help="bundled name or weights file of the GCM generator")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--options", default="{}",
+                        help="JSON of estimate_kernel options for the GCM variants")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--record", type=Path, default=None)
@@ -121,12 +125,13 @@ def main(argv=None) -> int:
     rows = []
     for entry in entries:
         for variant in variants:
-            row = run_image(entry, args.data, variant, generator)
+            row = run_image(entry, args.data, variant, generator, json.loads(args.options))
             rows.append(row)
             print(f"{row['image']:<16} {variant:<10} PSNR {row['psnr']:6.2f}  "
                   f"ER {row['error_ratio']:5.2f}  k-sim {row['kernel_similarity']:.3f}  "
                   f"{row['seconds']:5.1f} s", flush=True)
     result = {"summary": summarize(rows), "generator": str(args.generator),
+              "gcm_options": json.loads(args.options),
               "threads": args.threads, "rows": rows}
     print(json.dumps(result["summary"], indent=1))
     io.write_json_atomic(args.out / "results.json", result)

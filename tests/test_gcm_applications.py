@@ -80,10 +80,13 @@ def test_interpolation_objective_never_increases_for_any_generator(seed, lam, p)
     assert np.all(result.history["objective"][1:] <= result.history["objective_v"][1:] + 1e-10)
 
 
-def test_interpolation_fills_holes_and_keeps_the_input_shape():
+@pytest.mark.parametrize("colour", [False, True])
+def test_interpolation_fills_holes_and_keeps_the_input_shape(colour):
     image = _smooth_scene((30, 37))
     mask = np.random.default_rng(1).random(image.shape) < 0.4
-    observed = np.where(mask, image, 0.0)
+    if colour:
+        image = np.stack([image, 0.8 * image, 1 - image], axis=-1)
+    observed = image * (mask[..., None] if colour else mask)
     restored, result = interpolate(observed, mask, generator=None, lam=1e-4, stages=10,
                                    reference=image)
     assert restored.shape == image.shape

@@ -175,16 +175,18 @@ def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: f
     periodic blurred image at once (as two channels) with
     ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p``, from ``start`` (the previous latent
     gradients) or ``∇y`` (Algorithm 1's ``u⁰ = y``); returns ``[∂_v u, ∂_h u]``.
+    ``p = 0`` uses the ℓ0 count (exact hard threshold) instead of ℓp.
     ``generator=None`` is the paper's "Corrector" variant (proximal gradient
     only), ``corrector=False`` its "Generator" variant (generators alone).
     """
     from ..operators import Convolution
-    from ..priors.classical import Lp
+    from ..priors.classical import L0, Lp
     from .gcm import gcm
 
     observed = np.stack(_gradients(blurred), axis=-1)
     x0 = observed if start is None else np.stack(start, axis=-1)
-    result = gcm(Convolution(kernel, "circular"), observed, Lp(lam, p), generator, gamma=gamma,
+    prior = L0(lam) if p == 0 else Lp(lam, p)
+    result = gcm(Convolution(kernel, "circular"), observed, prior, generator, gamma=gamma,
                  max_iter=iterations, x0=x0, corrector=corrector)
     return [result.x[..., 0], result.x[..., 1]]
 
