@@ -116,6 +116,7 @@ def main(argv=None) -> int:
     from proxdeblur.priors.zoo import load_prior
 
     ops._WORKERS = args.threads
+    args.out.mkdir(parents=True, exist_ok=True)
     variants = [v for v in args.variants.split(",") if v]
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:

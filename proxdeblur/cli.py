@@ -25,6 +25,8 @@ from .errors import InvalidArgumentError, ProxdeblurError
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+#: The generator `deblur --image-step gcm` uses unless told otherwise.
+DEFAULT_GENERATOR = "gcm_generator"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,13 +98,13 @@ def _cmd_deblur(args) -> int:
     deconvolve_options = {} if args.lam is None else {"lam": args.lam}
     start = time.perf_counter()
     kernel_options = {}
-    if args.generator is not None:
-        if args.image_step != "gcm":
-            raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
-                                       str(args.generator))
+    if args.generator is not None and args.image_step != "gcm":
+        raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
+                                   args.generator)
+    if args.image_step == "gcm" and args.generator != "none":
         from .priors.zoo import load_prior
 
-        kernel_options["generator"] = load_prior(args.generator, "restorer")
+        kernel_options["generator"] = load_prior(args.generator or DEFAULT_GENERATOR, "restorer")
     restored, kernel, info = deblur(image, size, prior=args.prior, image_step=args.image_step,
                                     kernel_options=kernel_options,
                                     deconvolve_options=deconvolve_options,
@@ -336,9 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     deblur.add_argument("--image-step", choices=IMAGE_STEPS, default="l0",
                         help="latent step of the kernel estimate: l0 (of gradients), lp "
                         "(hyper-Laplacian) or gcm (Generator-Corrector on gradients)")
-    deblur.add_argument("--generator", type=Path, default=None,
-                        help="weights of a GCM generator for --image-step gcm (without one, "
-                        "GCM runs its corrector only)")
+    deblur.add_argument("--generator", default=None,
+                        help="GCM generator for --image-step gcm: a bundled name or a weights "
+                        f"file; 'none' runs GCM's corrector alone (default: {DEFAULT_GENERATOR})")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
     _add_output_options(deblur)

@@ -261,3 +261,19 @@ def test_gcm_image_step_runs_with_a_generator_and_returns_gradients():
                                    iterations=2, gcm_iterations=2)
     assert kernel.shape == (5, 5) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
     assert info.latent.shape == (48, 52)
+
+
+def test_cli_deblur_gcm_uses_the_bundled_generator_and_checks_its_option(tmp_path, camera_small,
+                                                                        capsys):
+    from proxdeblur.cli import main
+
+    blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
+    io.write_image(tmp_path / "in.png", blurred)
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "5", "--image-step", "gcm", "--quiet"]) == 0
+    assert io.read_image(tmp_path / "out.png").shape == blurred.shape
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "l0.png"),
+                 "--kernel-size", "5", "--generator", "gcm_generator", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--generator" in err
+    assert not (tmp_path / "l0.png").exists()

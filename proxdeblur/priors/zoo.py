@@ -36,6 +36,8 @@ DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer"}
 BUNDLED: dict[str, dict] = {
     "dncnn": {"file": "dncnn_gray.pt", "role": "denoiser",
               "sha256": "a04f331cb899dc5e3f97c55599001bb19ae3666d72ab8d0fe9d21e17ac41e2d3"},
+    "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
+                      "sha256": "a68cc0df2d02cb9ab553d5cbdee4cf1ebd6907613fdcd8b03cd08ff672fa3143"},
 }
 
 
