@@ -29,11 +29,10 @@ history carries Ψ per stage, so that Theorem 2 can be checked on these tasks.
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from ._validation import as_image, check_in_range, check_int, check_positive
 from .errors import InvalidArgumentError
-from .operators import LinearOperator
+from .operators import FiniteDifference, LinearOperator
 from .priors.classical import L0, Lp, WaveletTransform, _MaskedPenalty
 from .solvers.gcm import gcm
 
@@ -118,6 +117,11 @@ def denoiser_schedule(stages: int, sigma_start: float, sigma_end: float, denoise
         return lambda u: from_image(network.denoise(to_image(u), float(sigma)))
 
     return [stage(sigma) for sigma in sigmas]
+
+
+def _names_a_denoiser(generator) -> bool:
+    """True for a denoiser name/path or a denoiser LearnedPrior (turned into a σ schedule)."""
+    return isinstance(generator, str) or getattr(generator, "role", None) == "denoiser"
 
 
 def _block_pad(image: np.ndarray, mask: np.ndarray, block: int):
@@ -209,10 +213,10 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
         start = None  # u⁰ = Aᵀy: the observation with zeros in the holes, as in Algorithm 1
     else:
         raise InvalidArgumentError("start", "'observation' or 'biharmonic'", repr(start))
-    target = operator._weights(padded.ndim) * padded
+    weights = operator._weights(padded.ndim)
+    target = weights * padded
     prior = _MaskedPenalty(Lp(lam, p), operator.detail_mask(padded.shape))
-    if isinstance(generator, (str,)) or getattr(generator, "role", None) == "denoiser":
-        weights = operator._weights(padded.ndim)
+    if _names_a_denoiser(generator):
         generator = denoiser_schedule(
             stages, sigma_start, sigma_end, generator,
             wrap=(operator.synthesize,
@@ -240,42 +244,34 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
     return restored, result
 
 
-def _difference_transfer(shape) -> tuple[np.ndarray, np.ndarray]:
-    """Fourier multipliers of the circular forward differences along rows and columns."""
-    h, w = shape
-    dv = np.exp(2j * np.pi * scipy.fft.fftfreq(h))[:, None] - 1.0
-    dh = (np.exp(2j * np.pi * scipy.fft.rfftfreq(w)) - 1.0)[None, :]
-    return dv, dh
+_DIFFERENCES = FiniteDifference("circular")
 
 
 def gradient_field(image: np.ndarray) -> np.ndarray:
     """Circular forward differences of ``(H, W)`` or ``(H, W, C)`` as ``(H, W, 2C)``:
     the vertical differences of every channel, then the horizontal ones."""
-    planes = image if image.ndim == 3 else image[..., None]
-    return np.concatenate([np.roll(planes, -1, axis=0) - planes,
-                           np.roll(planes, -1, axis=1) - planes], axis=2)
+    vertical, horizontal = _DIFFERENCES.forward(image)
+    if image.ndim == 2:
+        return np.stack([vertical, horizontal], axis=2)
+    return np.concatenate([vertical, horizontal], axis=2)
 
 
 def integrate_gradients(field: np.ndarray, image: np.ndarray, beta: float) -> np.ndarray:
-    """``argmin_x β‖x − image‖² + ‖∇x − field‖²`` by FFT (circular differences).
+    """``argmin_x β‖x − image‖² + ‖∇x − field‖²``, i.e. ``(DᵀD + β) x = β image + Dᵀ field``,
+    solved exactly by :class:`~proxdeblur.operators.FiniteDifference` (circular: FFT).
 
     ``field`` is ``(H, W, 2C)`` as from :func:`gradient_field`.
     """
     beta = check_positive(beta, "beta")
-    planes = image if image.ndim == 3 else image[..., None]
-    channels = planes.shape[2]
-    if field.shape != planes.shape[:2] + (2 * channels,):
-        raise InvalidArgumentError("field", f"shape {planes.shape[:2] + (2 * channels,)}",
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    if field.shape != image.shape[:2] + (2 * channels,):
+        raise InvalidArgumentError("field", f"shape {image.shape[:2] + (2 * channels,)}",
                                    field.shape)
-    shape = planes.shape[:2]
-    dv, dh = _difference_transfer(shape)
-    dv, dh = dv[..., None], dh[..., None]
-    numerator = (beta * scipy.fft.rfft2(planes, axes=(0, 1))
-                 + np.conj(dv) * scipy.fft.rfft2(field[..., :channels], axes=(0, 1))
-                 + np.conj(dh) * scipy.fft.rfft2(field[..., channels:], axes=(0, 1)))
-    denominator = beta + np.abs(dv) ** 2 + np.abs(dh) ** 2
-    out = scipy.fft.irfft2(numerator / denominator, s=shape, axes=(0, 1))
-    return out if image.ndim == 3 else out[..., 0]
+    split = np.stack([field[..., :channels], field[..., channels:]])
+    if image.ndim == 2:
+        split = split[..., 0]
+    rhs = _DIFFERENCES.adjoint_axpy(split, 1.0, beta * np.asarray(image, dtype=np.float64))
+    return _DIFFERENCES.solve_normal(rhs, beta)
 
 
 def smooth(image, lam: float = 0.01, *, generator="dncnn", stages: int = 10, gamma: float = 0.5,
@@ -324,7 +320,7 @@ def smooth(image, lam: float = 0.01, *, generator="dncnn", stages: int = 10, gam
     beta = check_positive(beta, "beta")
     observed = gradient_field(y)
     prior = L0(lam, group_axis=2)
-    if isinstance(generator, str) or getattr(generator, "role", None) == "denoiser":
+    if _names_a_denoiser(generator):
         generator = denoiser_schedule(
             stages, sigma_start, sigma_end, generator,
             wrap=(lambda g: integrate_gradients(g, y, beta), gradient_field))

@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..io import IMAGE_SUFFIXES, read_image
 
-__all__ = ["load_folder", "PatchSampler"]
+__all__ = ["load_folder", "load_split", "PatchSampler"]
 
 
 def load_folder(folder, gray: bool = True) -> list[np.ndarray]:
@@ -26,6 +26,15 @@ def load_folder(folder, gray: bool = True) -> list[np.ndarray]:
             image = image @ np.array([0.2125, 0.7154, 0.0721])
         images.append(image.astype(np.float32))
     return images
+
+
+def load_split(folder, holdout: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`load_folder`, split into training images and the last ``holdout`` (by name)
+    kept for validation."""
+    images = load_folder(folder)
+    if holdout >= len(images):
+        raise ValueError(f"holdout: expected fewer than the {len(images)} images, got {holdout}")
+    return images[: len(images) - holdout], images[len(images) - holdout :]
 
 
 class PatchSampler:

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from ..priors.nets.dncnn import DnCNN
-from .data import PatchSampler, load_folder
+from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network, trainer_parser
 
 __all__ = ["train_denoiser", "main"]
@@ -65,10 +65,7 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
     forward pass) or ``"fp32"``.
     """
     torch.manual_seed(seed)
-    images = load_folder(data)
-    if holdout >= len(images):
-        raise ValueError(f"holdout: expected fewer than the {len(images)} images, got {holdout}")
-    train, validation = images[: len(images) - holdout], images[len(images) - holdout :]
+    train, validation = load_split(data, holdout)
     sampler = PatchSampler(train, patch, seed=seed)
     model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2,
                   batch_norm=batch_norm)

@@ -34,7 +34,7 @@ import torch
 
 from ..kernels import motion_kernel
 from ..priors.nets.gcm_generator import GCMGenerator
-from .data import PatchSampler, load_folder
+from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network, trainer_parser
 
 __all__ = ["train_gcm_generator", "warm_start_pairs", "main"]
@@ -87,10 +87,7 @@ def train_gcm_generator(data, out, *, iterations: int = 40000, max_minutes: floa
     of ``batch`` patches).
     """
     torch.manual_seed(seed)
-    images = load_folder(data)
-    if holdout >= len(images):
-        raise ValueError(f"holdout: expected fewer than the {len(images)} images, got {holdout}")
-    train, validation = images[: len(images) - holdout], images[len(images) - holdout :]
+    train, validation = load_split(data, holdout)
     sampler = PatchSampler(train, patch, seed=seed)
     rng = np.random.default_rng(seed + 1)
     model = GCMGenerator(channels=1, blocks=blocks, width=width)
