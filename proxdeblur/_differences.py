@@ -2,8 +2,14 @@
 
 One pass over the image instead of the two shifted copies ``np.roll`` makes:
 these run at every HQS iteration on the whole image. The fused kernels
-(shrinkage of the differences, and ``base + α·Dᵀg``) serve the HQS hot path,
-where storing the intermediate arrays costs as much as computing them.
+(shrinkage of the differences, and ``base + α·Dᵀ prox(Dx)``) serve the HQS hot
+path, where storing the intermediate arrays costs as much as computing them.
+
+The kernels work on one 2-D channel and process the image a row at a time in
+separate short passes (differences, magnitudes, shrinkage, scaling): with the
+boundary cases peeled off, each pass is a branch-free loop over a contiguous
+row that the compiler vectorizes — about twice as fast as one loop that does
+everything per pixel. Colour images are processed channel by channel.
 """
 
 from __future__ import annotations
@@ -11,87 +17,195 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .shrinkage import _shrink_magnitude, gisa_threshold
+from .shrinkage import _rule, _shrink_magnitude
 
 
-def _as_3d(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x if x.ndim == 3 else x[..., None])
+@numba.njit(cache=True, inline="always")
+def _shrunk_row(x, i, lam, p, threshold, table, scale, offset, isotropic, neumann, zv, zh,
+                work):
+    """Row ``i`` of ``prox(Dx)`` into ``zv``, ``zh`` (length W; ``work`` is scratch).
+
+    Under Neumann boundaries the last row's vertical and the last column's
+    horizontal differences are zero, and stay zero after shrinkage.
+    """
+    h, w = x.shape
+    down = i + 1 if i + 1 < h else 0
+    for j in range(w - 1):
+        zv[j] = x[down, j] - x[i, j]
+        zh[j] = x[i, j + 1] - x[i, j]
+    zv[w - 1] = x[down, w - 1] - x[i, w - 1]
+    zh[w - 1] = 0.0 if neumann else x[i, 0] - x[i, w - 1]
+    if neumann and i + 1 == h:
+        zv[:] = 0.0
+    if isotropic:
+        for j in range(w):
+            work[j] = np.sqrt(zv[j] * zv[j] + zh[j] * zh[j])
+        for j in range(w):
+            r = work[j]
+            m = _shrink_magnitude(r, lam, p, threshold, table, scale, offset)
+            work[j] = m / r if r > 0 else 0.0
+        for j in range(w):
+            zv[j] *= work[j]
+            zh[j] *= work[j]
+    else:
+        for j in range(w):
+            gv, gh = zv[j], zh[j]
+            mv = _shrink_magnitude(abs(gv), lam, p, threshold, table, scale, offset)
+            mh = _shrink_magnitude(abs(gh), lam, p, threshold, table, scale, offset)
+            zv[j] = mv if gv >= 0 else -mv
+            zh[j] = mh if gh >= 0 else -mh
+
+
+@numba.njit(cache=True, parallel=True)
+def _shrink_forward(x, lam, p, threshold, table, scale, offset, isotropic, neumann, blocks,
+                    out):
+    """``out[0], out[1] = prox(Dx)`` (vertical, horizontal) for one channel."""
+    h, w = x.shape
+    for b in numba.prange(blocks):
+        work = np.empty(w, dtype=out.dtype)
+        for i in range(b * h // blocks, (b + 1) * h // blocks):
+            _shrunk_row(x, i, lam, p, threshold, table, scale, offset, isotropic, neumann,
+                        out[0, i], out[1, i], work)
+
+
+@numba.njit(cache=True, inline="always")
+def _adjoint_row(zv_above, zv, zh, base_row, alpha, out_row):
+    """``out_row = base_row + alpha · (Dᵀz)_row`` from the row's and the above row's z."""
+    w = zv.shape[0]
+    out_row[0] = base_row[0] + alpha * ((zv_above[0] - zv[0]) + (zh[w - 1] - zh[0]))
+    for j in range(1, w):
+        out_row[j] = base_row[j] + alpha * ((zv_above[j] - zv[j]) + (zh[j - 1] - zh[j]))
+
+
+@numba.njit(cache=True, parallel=True)
+def _adjoint_axpy(g, alpha, base, blocks, out):
+    """``out = base + alpha · Dᵀg`` for one channel (circular formula; a Neumann
+    field has zeros where the circular one wraps around, so it serves both)."""
+    _, h, w = g.shape
+    for b in numba.prange(blocks):
+        for i in range(b * h // blocks, (b + 1) * h // blocks):
+            _adjoint_row(g[0, i - 1 if i > 0 else h - 1], g[0, i], g[1, i], base[i], alpha,
+                         out[i])
+
+
+@numba.njit(cache=True, parallel=True)
+def _shrink_adjoint(x, lam, p, threshold, table, scale, offset, isotropic, neumann, alpha, base,
+                    blocks, out):
+    """``out = base + alpha · Dᵀ prox(Dx)`` for one channel, ``prox(Dx)`` never stored.
+
+    Each block of rows keeps the shrunk differences of the row above it (the
+    adjoint needs ``z_v`` of row ``i − 1``): one row per block is shrunk twice.
+    """
+    h, w = x.shape
+    for b in numba.prange(blocks):
+        start = b * h // blocks
+        above_v = np.empty(w)
+        above_h = np.empty(w)
+        row_v = np.empty(w)
+        row_h = np.empty(w)
+        work = np.empty(w)
+        _shrunk_row(x, start - 1 if start > 0 else h - 1, lam, p, threshold, table, scale,
+                    offset, isotropic, neumann, above_v, above_h, work)
+        for i in range(start, (b + 1) * h // blocks):
+            _shrunk_row(x, i, lam, p, threshold, table, scale, offset, isotropic, neumann,
+                        row_v, row_h, work)
+            _adjoint_row(above_v, row_v, row_h, base[i], alpha, out[i])
+            above_v, row_v = row_v, above_v
+
+
+def _blocks(height: int) -> int:
+    """Row blocks of a parallel kernel: a few per thread, for balance."""
+    return max(1, min(height, 4 * numba.get_num_threads()))
+
+
+def _channels(x: np.ndarray, dtype) -> list[np.ndarray]:
+    """The 2-D channels of an ``(H, W)`` or ``(H, W, C)`` image, contiguous in ``dtype``."""
+    x = np.asarray(x)
+    if x.ndim == 2:
+        return [np.ascontiguousarray(x, dtype=dtype)]
+    return [np.ascontiguousarray(x[..., k], dtype=dtype) for k in range(x.shape[2])]
+
+
+def _field_channels(g: np.ndarray, dtype) -> list[np.ndarray]:
+    """The ``(2, H, W)`` channels of a ``(2, H, W)`` or ``(2, H, W, C)`` field."""
+    g = np.asarray(g)
+    if g.ndim == 3:
+        return [np.ascontiguousarray(g, dtype=dtype)]
+    return [np.ascontiguousarray(g[..., k], dtype=dtype) for k in range(g.shape[3])]
+
+
+def _differences(x: np.ndarray, lam: float, p: float, isotropic: bool, neumann: bool,
+                 dtype) -> np.ndarray:
+    rule = _rule(lam, p)
+    parts = []
+    for channel in _channels(x, dtype):
+        out = np.empty((2, *channel.shape), dtype=dtype)
+        _shrink_forward(channel, *rule, isotropic, neumann, _blocks(channel.shape[0]), out)
+        parts.append(out)
+    return parts[0] if np.ndim(x) == 2 else np.stack(parts, axis=-1)
 
 
 def forward_differences(x: np.ndarray, neumann: bool) -> np.ndarray:
     """``(2, *x.shape)`` vertical and horizontal forward differences (circular or Neumann)."""
-    x3 = _as_3d(x)
-    out = np.empty((2, *x3.shape), dtype=x3.dtype)
+    dtype = np.float32 if np.asarray(x).dtype == np.float32 else np.float64
     # soft shrinkage by 0 (p = 1, λ = 0), component-wise, is the identity on each difference
-    _shrink_forward(x3, 0.0, 1.0, 0.0, False, neumann, out)
-    return out.reshape((2, *x.shape))
-
-
-def _adjoint(g: np.ndarray, alpha: float, base: np.ndarray | None, neumann: bool,
-             dtype) -> np.ndarray:
-    """``base + alpha · Dᵀg`` in ``dtype`` (a zero base when ``base`` is None)."""
-    g4 = np.ascontiguousarray(g if g.ndim == 4 else g[..., None], dtype=dtype)
-    base3 = np.zeros(g4.shape[1:], dtype) if base is None else _as_3d(np.asarray(base, dtype))
-    out = np.empty(g4.shape[1:], dtype)
-    _adjoint_axpy(g4, float(alpha), base3, out, neumann)
-    return out.reshape(g.shape[1:])
-
-
-def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
-    """The adjoint (negative divergence) of :func:`forward_differences`, in ``g``'s dtype."""
-    return _adjoint(g, 1.0, None, neumann, g.dtype)
-
-
-@numba.njit(cache=True, parallel=True)
-def _shrink_forward(x, lam, p, threshold, isotropic, neumann, out):
-    h, w, c = x.shape
-    for i in numba.prange(h):
-        down = i + 1 if i + 1 < h else 0
-        for j in range(w):
-            right = j + 1 if j + 1 < w else 0
-            for k in range(c):
-                v = x[i, j, k]
-                gv = 0.0 if (neumann and i + 1 == h) else x[down, j, k] - v
-                gh = 0.0 if (neumann and j + 1 == w) else x[i, right, k] - v
-                if isotropic:
-                    r = np.sqrt(gv * gv + gh * gh)
-                    m = _shrink_magnitude(r, lam, p, threshold)
-                    scale = m / r if r > 0 else 0.0
-                    out[0, i, j, k] = gv * scale
-                    out[1, i, j, k] = gh * scale
-                else:
-                    mv = _shrink_magnitude(abs(gv), lam, p, threshold)
-                    mh = _shrink_magnitude(abs(gh), lam, p, threshold)
-                    out[0, i, j, k] = mv if gv >= 0 else -mv
-                    out[1, i, j, k] = mh if gh >= 0 else -mh
-
-
-@numba.njit(cache=True, parallel=True)
-def _adjoint_axpy(g, alpha, base, out, neumann):
-    _, h, w, c = g.shape
-    for i in numba.prange(h):
-        up = i - 1 if i > 0 else h - 1
-        for j in range(w):
-            left = j - 1 if j > 0 else w - 1
-            for k in range(c):
-                gv = 0.0 if (neumann and i + 1 == h) else g[0, i, j, k]
-                gv_up = 0.0 if (neumann and up + 1 == h) else g[0, up, j, k]
-                gh = 0.0 if (neumann and j + 1 == w) else g[1, i, j, k]
-                gh_left = 0.0 if (neumann and left + 1 == w) else g[1, i, left, k]
-                out[i, j, k] = base[i, j, k] + alpha * ((gv_up - gv) + (gh_left - gh))
+    return _differences(x, 0.0, 1.0, False, neumann, dtype)
 
 
 def shrink_differences(x: np.ndarray, lam: float, p: float, isotropic: bool,
                        neumann: bool) -> np.ndarray:
     """``prox_group``/``prox_lp`` of the forward differences of ``x`` in one pass
     (the differences themselves are never stored)."""
-    x3 = _as_3d(np.asarray(x, dtype=np.float64))
-    out = np.empty((2, *x3.shape))
-    _shrink_forward(x3, float(lam), float(p), float(gisa_threshold(lam, p)), isotropic, neumann,
-                    out)
-    return out.reshape((2, *np.shape(x)))
+    return _differences(x, float(lam), float(p), isotropic, neumann, np.float64)
+
+
+def _adjoint(g: np.ndarray, alpha: float, base: np.ndarray | None, neumann: bool,
+             dtype) -> np.ndarray:
+    """``base + alpha · Dᵀg`` in ``dtype`` (a zero base when ``base`` is None).
+
+    ``neumann`` needs no separate formula: a Neumann field is zero where the
+    circular adjoint would wrap around (last row of ``g[0]``, last column of ``g[1]``).
+    """
+    fields = _field_channels(g, dtype)
+    shape = fields[0].shape[1:]
+    bases = ([np.zeros(shape, dtype)] * len(fields) if base is None
+             else _channels(np.reshape(base, np.shape(g)[1:]), dtype))
+    parts = []
+    for field, base_channel in zip(fields, bases, strict=True):
+        if neumann:
+            field = field.copy()
+            field[0, -1, :] = 0.0
+            field[1, :, -1] = 0.0
+        out = np.empty(shape, dtype)
+        _adjoint_axpy(field, float(alpha), base_channel, _blocks(shape[0]), out)
+        parts.append(out)
+    return parts[0] if np.ndim(g) == 3 else np.stack(parts, axis=-1)
+
+
+def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
+    """The adjoint (negative divergence) of :func:`forward_differences`, in ``g``'s dtype."""
+    dtype = np.float32 if np.asarray(g).dtype == np.float32 else np.float64
+    return _adjoint(g, 1.0, None, neumann, dtype)
 
 
 def adjoint_axpy(g: np.ndarray, alpha: float, base: np.ndarray, neumann: bool) -> np.ndarray:
     """``base + alpha · Dᵀg`` in one pass (float64)."""
     return _adjoint(g, alpha, base, neumann, np.float64)
+
+
+def shrink_adjoint_differences(x: np.ndarray, lam: float, p: float, isotropic: bool,
+                               neumann: bool, alpha: float, base: np.ndarray) -> np.ndarray:
+    """``base + alpha · Dᵀ prox(Dx)`` (float64) in one pass, the shrunk
+    differences never stored: the whole analysis-prior z-step and the
+    right-hand side of the HQS u-step."""
+    if np.shape(base) != np.shape(x):
+        raise ValueError(f"base has shape {np.shape(base)}, expected {np.shape(x)}")
+    rule = _rule(lam, p)
+    parts = []
+    for channel, base_channel in zip(_channels(x, np.float64), _channels(base, np.float64),
+                                     strict=True):
+        out = np.empty_like(channel)
+        _shrink_adjoint(channel, *rule, isotropic, neumann, float(alpha), base_channel,
+                        _blocks(channel.shape[0]), out)
+        parts.append(out)
+    return parts[0] if np.ndim(x) == 2 else np.stack(parts, axis=-1)

@@ -130,7 +130,9 @@ class QuadraticSystem:
         """Solve for ``rhs`` (warm-starting CG from ``x0`` when iterative)."""
         rhs = np.asarray(rhs, dtype=np.float64)
         if self.method == "fourier":
-            x = irfft2(rfft2(rhs) * self._inverse, rhs.shape)
+            spectrum = rfft2(rhs)
+            spectrum *= self._inverse
+            x = irfft2(spectrum, rhs.shape)
             return QuadraticSolution(x, 0, 0.0, "fourier")
         if self.method == "diagonal":
             return QuadraticSolution(rhs * self._inverse, 0, 0.0, "diagonal")

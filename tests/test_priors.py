@@ -109,3 +109,19 @@ def test_fused_gradient_shrinkage_matches_the_composition(seed, tau, isotropic, 
     x = np.random.default_rng(seed).random((11, 14, 2))
     expected = prior.penalty.prox(prior.analysis.forward(x), tau)
     np.testing.assert_allclose(prior.shrink_analysis(x, tau), expected, rtol=1e-13, atol=1e-15)
+
+
+@given(seed=seeds, tau=st.floats(0.01, 5.0), alpha=st.floats(0.1, 10.0), isotropic=st.booleans(),
+       boundary=st.sampled_from(["circular", "neumann"]), channels=st.sampled_from([None, 3]),
+       make=st.sampled_from([lambda i, b: LpGradient(0.05, 0.6, i, b), lambda i, b: TV(0.05, i, b),
+                             lambda i, b: L0Gradient(0.01, i, b)]))
+def test_fused_shrink_adjoint_matches_the_composition(seed, tau, alpha, isotropic, boundary,
+                                                      channels, make):
+    prior = make(isotropic, boundary)
+    rng = np.random.default_rng(seed)
+    shape = (9, 13) if channels is None else (9, 13, channels)
+    x, base = rng.random(shape), rng.standard_normal(shape)
+    z = prior.penalty.prox(prior.analysis.forward(x), tau)
+    expected = base + alpha * prior.analysis.adjoint(z)
+    np.testing.assert_allclose(prior.shrink_adjoint(x, tau, alpha, base), expected,
+                               rtol=1e-12, atol=1e-13)

@@ -106,3 +106,29 @@ def test_bad_p_is_rejected(p):
 def test_negative_lam_is_rejected():
     with pytest.raises(InvalidArgumentError, match="^lam:"):
         shrinkage.prox_lp(np.ones(3), -0.1, 0.5)
+
+
+def _halley(y, lam, p):
+    """The kernel's exact path (Halley's method on every kept entry), entry by entry."""
+    threshold = shrinkage.gisa_threshold(lam, p)
+    return np.array([np.sign(v) * shrinkage._halley_magnitude(abs(v), lam, p)
+                     if abs(v) > threshold else 0.0 for v in y])
+
+
+@given(seed=seeds, lam=st.floats(1e-6, 10.0), p=st.floats(0.01, 0.999))
+def test_interpolated_lp_prox_matches_halley_to_4e_12(seed, lam, p):
+    # |y|/s spans the threshold region, the table and beyond it (Halley fallback)
+    s = lam ** (1 / (2 - p))
+    rng = np.random.default_rng(seed)
+    unit = shrinkage.gisa_threshold(1.0, p) + np.concatenate(
+        [rng.uniform(-1e-3, 1e-3, 20), rng.uniform(0, 1, 40) ** 4, rng.uniform(0, 64, 40),
+         rng.uniform(64, 1e4, 10)])
+    y = s * unit * rng.choice([-1.0, 1.0], unit.size)
+    exact = _halley(y, lam, p)
+    assert np.all(np.abs(shrinkage.prox_lp(y, lam, p) - exact) <= 4e-12 * np.abs(y))
+    assert np.all(np.abs(shrinkage.prox_group(y[None], lam, p) - exact) <= 4e-12 * np.abs(y))
+
+
+def test_lp_table_falls_back_to_halley_where_interpolation_is_not_accurate():
+    assert shrinkage._unit_table(0.8).shape == (8 * 1024 + 1, 2)
+    assert shrinkage._unit_table(0.999).shape == (0, 2)  # p near 1: every entry by Halley

@@ -26,7 +26,7 @@ import numpy as np
 import pywt
 
 from .. import shrinkage
-from .._differences import shrink_differences
+from .._differences import shrink_adjoint_differences, shrink_differences
 from .._validation import check_int, check_positive
 from ..errors import InvalidArgumentError
 from ..linsolve import solve_quadratic
@@ -175,6 +175,12 @@ class AnalysisPrior(Prior):
         """``prox_{τψ}(Dx)``: the z-step of half-quadratic splitting."""
         return self.penalty.prox(self.analysis.forward(x), tau)
 
+    def shrink_adjoint(self, x: np.ndarray, tau: float, alpha: float,
+                       base: np.ndarray) -> np.ndarray:
+        """``base + alpha · Dᵀ prox_{τψ}(Dx)``: the HQS z-step folded into the
+        right-hand side of the u-step (fused where the prior can)."""
+        return self.analysis.adjoint_axpy(self.shrink_analysis(x, tau), alpha, base)
+
     def prox(self, x: np.ndarray, tau: float) -> np.ndarray:
         """``argmin_z ψ(Dz) + ‖z − x‖²/(2τ)`` by ADMM on the split ``w = Dz``.
 
@@ -223,6 +229,14 @@ class _GradientPrior(AnalysisPrior):
         tau = _check_tau(tau)
         return shrink_differences(x, self.penalty.lam * tau, self.penalty.p, self.isotropic,
                                   self.analysis.boundary == "neumann")
+
+    def shrink_adjoint(self, x, tau, alpha, base):
+        """``base + alpha · ∇ᵀ prox_{τψ}(∇x)`` in one compiled pass (neither the
+        gradient nor its shrinkage is stored)."""
+        tau = _check_tau(tau)
+        return shrink_adjoint_differences(x, self.penalty.lam * tau, self.penalty.p,
+                                          self.isotropic, self.analysis.boundary == "neumann",
+                                          alpha, base)
 
 
 class LpGradient(_GradientPrior):

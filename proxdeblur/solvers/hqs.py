@@ -57,16 +57,17 @@ class Split:
         D (the identity for priors used through their own prox).
     prox : callable
         ``prox(v, tau)`` of ψ, applied to ``v = Du``.
-    shrink : callable
-        ``shrink(u, tau) = prox(Du, tau)``, fused where the prior can.
     value : callable or None
         ψ, if the prior has an explicit value.
+    shrink_adjoint : callable
+        ``shrink_adjoint(u, tau, alpha, base) = base + alpha · Dᵀ prox(Du, tau)``,
+        the z-step and the u-step's right-hand side, fused where the prior can.
     """
 
     analysis: LinearOperator
     prox: Callable
-    shrink: Callable
     value: Callable | None
+    shrink_adjoint: Callable
 
 
 def split_prior(prior, shape) -> Split:
@@ -78,12 +79,16 @@ def split_prior(prior, shape) -> Split:
     if hasattr(prior, "bind"):
         prior = prior.bind(shape)
     if isinstance(prior, AnalysisPrior):
-        return Split(prior.analysis, prior.penalty.prox, prior.shrink_analysis,
-                     prior.penalty.value)
+        return Split(prior.analysis, prior.penalty.prox, prior.penalty.value,
+                     prior.shrink_adjoint)
     if not hasattr(prior, "prox"):
         raise InvalidArgumentError("prior", "an analysis prior or an object with prox(x, tau)",
                                    type(prior).__name__)
-    return Split(Identity(), prior.prox, prior.prox, getattr(prior, "value", None))
+
+    def shrink_adjoint(u, tau, alpha, base):
+        return base + alpha * prior.prox(u, tau)
+
+    return Split(Identity(), prior.prox, getattr(prior, "value", None), shrink_adjoint)
 
 
 def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth: float = 1.0,
@@ -128,14 +133,19 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
     system, system_rho = None, None
     for k in range(1, max_iter + 1):
         clock = time.perf_counter()
-        z = split.shrink(x, 1.0 / rho) if du is None else split.prox(du, 1.0 / rho)
         if x_step == "exact":
             if system_rho != rho:
                 system = QuadraticSystem([(1.0, operator), (rho, D)], 0.0, x.shape,
                                          tol=cg_tol, max_iter=cg_max_iter)
                 system_rho = rho
-            x_new = system.solve(D.adjoint_axpy(z, rho, aty), x0=x).x
+            if du is None:  # z is not needed afterwards: never store it
+                z, rhs = None, split.shrink_adjoint(x, 1.0 / rho, rho, aty)
+            else:
+                z = split.prox(du, 1.0 / rho)
+                rhs = D.adjoint_axpy(z, rho, aty)
+            x_new = system.solve(rhs, x0=x).x
         else:
+            z = split.prox(du, 1.0 / rho)
             delta = step if step is not None else 1.0 / (lipschitz_a + rho * D.lipschitz(x.shape))
             gradient = operator.adjoint(operator.forward(x)) - aty + rho * D.adjoint(du - z)
             x_new = x - delta * gradient
