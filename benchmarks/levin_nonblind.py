@@ -8,7 +8,7 @@ blurred images, scores both with the aligned protocol of
 
     python benchmarks/levin_nonblind.py --data ../shared/data/levin09 [--out results.json]
         [--repeat 3] [--prior hyper-laplacian|dncnn] [--lam 3e-4] [--threads 1]
-        [--precision fp32|bf16]
+        [--precision fp32|bf16|auto] [--ensemble 1|2|4|8]
 
 ``--threads 1`` (default) pins FFT, BLAS and numba to one core, the protocol
 of the issue's reference numbers. Timing: per image, the median of
@@ -37,8 +37,11 @@ def main(argv=None) -> int:
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-baseline", action="store_true", help="do not run Richardson–Lucy")
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
-                        help="network arithmetic of a learned prior (dncnn)")
+    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto",
+                        help="network arithmetic of a learned prior (dncnn); auto = deconvolve's "
+                        "default: bf16 where native")
+    parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=None,
+                        help="self-ensemble of a learned prior (default: deconvolve's)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
 
@@ -62,10 +65,13 @@ def main(argv=None) -> int:
     if args.prior == "dncnn":
         import torch
 
+        from proxdeblur.deconvolution import PNP_ENSEMBLE
         from proxdeblur.denoising import get_denoiser
 
         torch.set_num_threads(args.threads)
-        options = {"prior": get_denoiser("dncnn", precision=args.precision), "lam": args.lam}
+        ensemble = PNP_ENSEMBLE if args.ensemble is None else args.ensemble
+        options = {"prior": get_denoiser("dncnn", precision=args.precision, ensemble=ensemble),
+                   "lam": args.lam}
     if args.iterations:
         options["iterations"] = args.iterations
 
@@ -99,7 +105,7 @@ def main(argv=None) -> int:
 
     described = {key: value if isinstance(value, (int, float, str, type(None))) else repr(value)
                  for key, value in options.items()}
-    summary = {"images": len(rows), "options": described, "precision": args.precision,
+    summary = {"images": len(rows), "options": described,
                "threads": args.threads,
                "mean_psnr": mean("psnr"), "mean_ssim": mean("ssim"),
                "median_seconds": statistics.median(r["seconds"] for r in rows),

@@ -9,7 +9,7 @@ The curated public API. Submodules: :mod:`proxdeblur.operators`,
 from . import io, kernels, metrics, operators, priors, shrinkage, solvers
 from .deblurring import deblur
 from .deconvolution import deconvolve
-from .denoising import denoise
+from .denoising import denoise, get_denoiser
 from .errors import ImageFileError, InvalidArgumentError, ProxdeblurError
 from .metrics import aligned_psnr, aligned_ssim, error_ratio, kernel_similarity, psnr, ssim
 from .operators import Convolution, FiniteDifference, Identity, Mask
@@ -25,6 +25,7 @@ __all__ = [
     "deconvolve",
     "deblur",
     "denoise",
+    "get_denoiser",
     "Convolution",
     "Mask",
     "Identity",

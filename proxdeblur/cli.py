@@ -132,7 +132,8 @@ def _cmd_denoise(args) -> int:
     _check_output(args.output, [args.input], args.force)
     image = io.read_image(args.input)
     start = time.perf_counter()
-    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or "dncnn")
+    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or "dncnn",
+                       ensemble=args.ensemble)
     seconds = time.perf_counter() - start
     bit_depth = args.bit_depth or _input_bit_depth(args.input)
     io.write_image(args.output, restored, bit_depth=bit_depth)
@@ -357,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "(e.g. 25 for sigma 25/255 = 0.098 on the [0, 1] scale)")
     denoise.add_argument("--weights", type=Path, default=None,
                          help="a local weights file instead of the bundled network")
+    denoise.add_argument("--ensemble", type=int, choices=(1, 2, 4, 8), default=2,
+                         help="average the network over this many flips/rotations of the image "
+                         "(better, and that many times slower)")
     _add_output_options(denoise)
     denoise.set_defaults(run=_cmd_denoise)
 

@@ -63,3 +63,35 @@ def test_cli_denoise_and_zoo(tmp_path, camera_small, capsys):
     assert main(["zoo"]) == 0
     out = capsys.readouterr().out
     assert "dncnn" in out and "training_command" in out
+
+
+def test_pnp_keeps_the_callers_denoiser_settings(camera_small):
+    from proxdeblur.denoising import get_denoiser
+    from proxdeblur.priors.learned import LearnedPrior
+
+    bundled = get_denoiser("dncnn")
+    mine = LearnedPrior(bundled.module, "denoiser", device="cpu", weight=0.5, ensemble=4)
+    kernel = motion_kernel(7, seed=1)
+    blurred = Convolution(kernel, "valid").forward(camera_small[:48, :48])
+    calls = []
+    original = LearnedPrior._tiled
+
+    def counting(self, batch, sigma):
+        calls.append(self.ensemble)
+        return original(self, batch, sigma)
+
+    LearnedPrior._tiled = counting
+    try:
+        deconvolve(blurred, kernel, prior=mine, iterations=3)
+    finally:
+        LearnedPrior._tiled = original
+    assert calls == [4] * 12  # three z-steps of four members each
+    assert mine.weight == 0.5  # PnP's weight went to a copy
+
+
+def test_self_ensemble_improves_the_bundled_denoiser(camera_small):
+    rng = np.random.default_rng(5)
+    noisy = camera_small + 25 / 255 * rng.standard_normal(camera_small.shape)
+    single = psnr(denoise(noisy, 25 / 255), camera_small)
+    eight = psnr(denoise(noisy, 25 / 255, ensemble=8), camera_small)
+    assert eight > single + 0.05, (single, eight)

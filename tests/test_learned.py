@@ -108,3 +108,57 @@ def test_bf16_precision_agrees_with_fp32(rng):
     assert np.abs(fast - exact).max() < 0.02
     with pytest.raises(InvalidArgumentError, match="^precision:"):
         LearnedPrior(net, "denoiser", device="cpu", precision="fp16")
+
+
+class Correlate(nn.Module):
+    """A fixed 3×3 correlation with zero padding: equivariant to no symmetry of the square."""
+
+    channels = 1
+
+    def __init__(self, kernel):
+        super().__init__()
+        self.register_buffer("kernel", torch.as_tensor(kernel.copy(), dtype=torch.float32))
+
+    def forward(self, x):
+        return nn.functional.conv2d(x, self.kernel[None, None].to(x.dtype), padding=1)
+
+
+def _correlate(x, kernel):
+    padded = np.pad(x, 1)
+    return sum(kernel[i, j] * padded[i : i + x.shape[0], j : j + x.shape[1]]
+               for i in range(3) for j in range(3))
+
+
+def test_self_ensemble_averages_the_transformed_networks(rng):
+    # T⁻¹(k ⋆ T x) = T⁻¹(k) ⋆ x for a symmetry T of the square, so the ensemble of a
+    # correlation is the correlation with the mean of the transformed kernels.
+    kernel = rng.random((3, 3))
+    x = rng.random((11, 14))  # not square: the transposes change the shape
+    members = {
+        1: [kernel],
+        2: [kernel, kernel[::-1, ::-1]],
+        4: [kernel, kernel[::-1, ::-1], kernel[::-1], kernel[:, ::-1]],
+        8: [np.rot90(kernel, r) for r in range(4)] + [np.rot90(kernel.T, r) for r in range(4)],
+    }
+    for size, kernels in members.items():
+        prior = LearnedPrior(Correlate(kernel), "restorer", device="cpu", ensemble=size)
+        expected = _correlate(x, np.mean(kernels, axis=0))
+        np.testing.assert_allclose(prior.restore(x), expected, atol=1e-5)
+    assert np.abs(_correlate(x, np.mean(members[2], axis=0)) - _correlate(x, kernel)).max() > 0.01
+
+
+def test_self_ensemble_keeps_an_equivariant_network_and_tiles(rng):
+    x = rng.random((70, 50, 2))
+    plain = LearnedPrior(Blur3(), "restorer", device="cpu").restore(x)
+    ensembled = LearnedPrior(Blur3(), "restorer", device="cpu", ensemble=8, tile_size=32,
+                             tile_overlap=8)
+    np.testing.assert_allclose(ensembled.restore(x), plain, atol=1e-6)
+    with pytest.raises(InvalidArgumentError, match="^ensemble:"):
+        LearnedPrior(Blur3(), "restorer", ensemble=3)
+
+
+def test_auto_precision_picks_a_supported_arithmetic():
+    from proxdeblur.priors.learned import bf16_is_native
+
+    prior = LearnedPrior(Blur3(), "restorer", device="cpu", precision="auto")
+    assert prior.precision == ("bf16" if bf16_is_native("cpu") else "fp32")

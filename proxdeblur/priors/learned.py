@@ -11,11 +11,11 @@ images in the library's conventions, in one of three roles:
 
 The wrapper converts ``(H, W)`` / ``(H, W, C)`` float arrays to float32 NCHW
 tensors on its device (CUDA when available, else CPU, overridable; the module
-is moved there once), runs in inference mode, and converts back to the
-input's dtype. A one-channel network processes the channels of a colour
-image as a batch; a colour network needs a colour image. Images larger than
-``tile_size`` are processed in overlapping tiles whose outputs are blended
-with smooth weights: across each overlap a tile's weight is 0 on the quarter
+is moved there once, its convolution weights stored channels-last), runs in
+inference mode, and converts back to the input's dtype. A one-channel network
+processes the channels of a colour image as a batch; a colour network needs a
+colour image. Images larger than ``tile_size`` are processed in overlapping
+tiles whose outputs are blended with smooth weights: across each overlap a tile's weight is 0 on the quarter
 nearest its edge and rises as a raised cosine over the middle half. Where the
 network's receptive-field radius is at most a quarter of the overlap, tiled
 and untiled outputs are equal up to float rounding; beyond, they agree closely.
@@ -30,10 +30,70 @@ from torch import nn
 from .._validation import as_image, check_int, check_positive
 from ..errors import InvalidArgumentError
 
-__all__ = ["LearnedPrior", "ROLES", "default_device"]
+__all__ = ["LearnedPrior", "ROLES", "ENSEMBLE_SIZES", "bf16_is_native", "default_device"]
 
 ROLES = ("denoiser", "restorer", "gradient")
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "auto")
+#: Sizes of the geometric self-ensemble: how many of the eight symmetries of
+#: the square (see :data:`_SYMMETRIES`) are averaged.
+ENSEMBLE_SIZES = (1, 2, 4, 8)
+
+
+def _flip_both(a):
+    return a[..., ::-1, ::-1]
+
+
+def _flip_rows(a):
+    return a[..., ::-1, :]
+
+
+def _flip_columns(a):
+    return a[..., :, ::-1]
+
+
+def _transpose(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _anti_transpose(a):
+    return _flip_both(np.swapaxes(a, -1, -2))
+
+
+def _rotate_left(a):
+    return np.rot90(a, 1, axes=(-2, -1))
+
+
+def _rotate_right(a):
+    return np.rot90(a, -1, axes=(-2, -1))
+
+
+def _identity(a):
+    return a
+
+
+#: (transform, inverse) pairs over the last two axes, in ensemble order.
+_SYMMETRIES = (
+    (_identity, _identity),
+    (_flip_both, _flip_both),
+    (_flip_rows, _flip_rows),
+    (_flip_columns, _flip_columns),
+    (_transpose, _transpose),
+    (_anti_transpose, _anti_transpose),
+    (_rotate_left, _rotate_right),
+    (_rotate_right, _rotate_left),
+)
+
+
+def bf16_is_native(device) -> bool:
+    """Whether bfloat16 arithmetic is native on ``device`` (CUDA with BF16
+    support, or a CPU with AVX-512 BF16 or AMX), i.e. whether ``"bf16"`` pays."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type != "cpu":
+        return False
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
 
 
 def default_device() -> torch.device:
@@ -92,22 +152,36 @@ class LearnedPrior:
     weight : float
         Denoiser role: the prior's weight λ in ``prox_{τλφ}``, whose noise
         level is ``sqrt(λτ)`` (see :meth:`prox`).
-    precision : {"fp32", "bf16"}
+    precision : {"fp32", "bf16", "auto"}
         ``"bf16"`` runs the network under bfloat16 autocast (about twice as
         fast on CPUs with AVX-512 BF16 or on recent GPUs; the output keeps a
-        relative precision of about 0.4 %); the default is float32.
+        relative precision of about 0.4 %); the default is float32;
+        ``"auto"`` is ``"bf16"`` where :func:`bf16_is_native` on the device,
+        else ``"fp32"`` (emulated bfloat16 is slower than float32).
+    ensemble : {1, 2, 4, 8}
+        Geometric self-ensemble (Timofte et al., "Seven ways to improve
+        example-based single image super resolution", CVPR 2016; used by DPIR
+        with 8): the output is the mean of ``T⁻¹(net(T x))`` over the first
+        ``ensemble`` symmetries of the square — identity, half-turn, the two
+        flips, transpose, anti-transpose, quarter-turns. It costs ``ensemble``
+        network passes. For a network that is exactly equivariant it changes
+        nothing; a trained network is only approximately so, and averaging
+        its members removes part of its error (bundled DnCNN, σ = 25/255 on a
+        96² crop of ``camera``: +0.15 dB with 2 members, +0.24 dB with 8).
     """
 
     def __init__(self, module: nn.Module, role: str, *, channels: int | None = None,
                  device=None, tile_size: int = 512, tile_overlap: int = 96,
-                 weight: float = 1.0, precision: str = "fp32"):
+                 weight: float = 1.0, precision: str = "fp32", ensemble: int = 1):
         if not isinstance(module, nn.Module):
             raise InvalidArgumentError("module", "a torch.nn.Module", type(module).__name__)
         if role not in ROLES:
             raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
         self.role = role
         self.device = torch.device(device) if device is not None else default_device()
-        self.module = module.to(self.device).eval()
+        # channels-last (NHWC) weights: oneDNN's and cuDNN's fastest convolution layout
+        # (1.3× in float32, 1.6× under bfloat16 for the bundled DnCNN on this CPU)
+        self.module = module.to(self.device, memory_format=torch.channels_last).eval()
         self.channels = check_int(channels if channels is not None else
                                   getattr(module, "channels", 1), "channels")
         self.tile_size = check_int(tile_size, "tile_size", minimum=8)
@@ -118,11 +192,17 @@ class LearnedPrior:
         self.weight = check_positive(weight, "weight")
         if precision not in PRECISIONS:
             raise InvalidArgumentError("precision", f"one of {PRECISIONS}", repr(precision))
+        if precision == "auto":
+            precision = "bf16" if bf16_is_native(self.device) else "fp32"
         self.precision = precision
+        if ensemble not in ENSEMBLE_SIZES:
+            raise InvalidArgumentError("ensemble", f"one of {ENSEMBLE_SIZES}", repr(ensemble))
+        self.ensemble = ensemble
 
     def __repr__(self) -> str:
         return (f"LearnedPrior({type(self.module).__name__}, role={self.role!r}, "
-                f"device={str(self.device)!r})")
+                f"device={str(self.device)!r}, precision={self.precision!r}, "
+                f"ensemble={self.ensemble})")
 
     # -- the three roles ------------------------------------------------------------
     def denoise(self, image, sigma: float) -> np.ndarray:
@@ -175,7 +255,11 @@ class LearnedPrior:
         else:
             raise InvalidArgumentError("image", f"{self.channels} channels for this network",
                                        f"{c} channels")
-        out = self._tiled(batch.astype(np.float32), sigma)
+        batch = batch.astype(np.float32)
+        out = 0.0
+        for transform, inverse in _SYMMETRIES[: self.ensemble]:
+            out = out + inverse(self._tiled(np.ascontiguousarray(transform(batch)), sigma))
+        out = out / self.ensemble if self.ensemble > 1 else out
         out = out[:, 0] if self.channels == 1 else out[0]
         out = np.moveaxis(out, 0, 2)
         return (out if array.ndim == 3 else out[..., 0]).astype(dtype)
