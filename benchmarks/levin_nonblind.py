@@ -8,7 +8,7 @@ blurred images, scores both with the aligned protocol of
 
     python benchmarks/levin_nonblind.py --data ../shared/data/levin09 [--out results.json]
         [--repeat 3] [--prior hyper-laplacian|dncnn] [--lam 3e-4] [--threads 1]
-        [--precision fp32|bf16|auto] [--ensemble 1|2|4|8]
+        [--precision fp32|bf16|auto] [--ensemble 1|2|4|8] [--cycle on|off]
 
 ``--threads 1`` (default) pins FFT, BLAS and numba to one core, the protocol
 of the issue's reference numbers. Timing: per image, the median of
@@ -42,6 +42,9 @@ def main(argv=None) -> int:
                         "default: bf16 where native")
     parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=None,
                         help="self-ensemble of a learned prior (default: deconvolve's)")
+    parser.add_argument("--cycle", choices=["on", "off"], default=None,
+                        help="cycle the ensemble's symmetries over the iterations (default: "
+                        "deconvolve's)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
 
@@ -65,13 +68,14 @@ def main(argv=None) -> int:
     if args.prior == "dncnn":
         import torch
 
-        from proxdeblur.deconvolution import PNP_ENSEMBLE
+        from proxdeblur.deconvolution import PNP_CYCLE, PNP_ENSEMBLE
         from proxdeblur.denoising import get_denoiser
 
         torch.set_num_threads(args.threads)
         ensemble = PNP_ENSEMBLE if args.ensemble is None else args.ensemble
-        options = {"prior": get_denoiser("dncnn", precision=args.precision, ensemble=ensemble),
-                   "lam": args.lam}
+        cycle = PNP_CYCLE if args.cycle is None else args.cycle == "on"
+        options = {"prior": get_denoiser("dncnn", precision=args.precision, ensemble=ensemble,
+                                         cycle=cycle), "lam": args.lam}
     if args.iterations:
         options["iterations"] = args.iterations
 

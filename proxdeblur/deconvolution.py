@@ -85,8 +85,12 @@ PNP_SIGMA_FLOOR = 2 / 255
 #: PnP's u-step CG iterations: the z-step moves u far (a denoiser, not a
 #: shrinkage of small steps), so the warm start is poorer than in classical HQS.
 PNP_CG_ITERATIONS = 16
-#: Self-ensemble of a named denoiser in PnP (see ``LearnedPrior(ensemble=...)``).
+#: Self-ensemble of a named denoiser in PnP, cycled through the eight symmetries
+#: over the iterations (see ``LearnedPrior(ensemble=..., cycle=True)``). On Levin
+#: et al. 2009 (λ = 0.23, 16 PCG steps, bf16): one pass of a fixed orientation
+#: 33.77 dB, two fixed members 33.91, one cycled pass 33.97, two cycled 34.02.
 PNP_ENSEMBLE = 2
+PNP_CYCLE = True
 #: CG iterations of the classical priors' u-step (Levin et al. 2009, hyper-Laplacian
 #: defaults, one core: 2 → 33.70 dB in 0.15 s, 4 → 33.83 dB in 0.26 s,
 #: 8 → 33.88 dB in 0.41 s, 16 → 33.93 dB).
@@ -119,13 +123,14 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, re
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
     from .denoising import get_denoiser
 
-    denoiser = get_denoiser(prior, precision="auto", ensemble=PNP_ENSEMBLE)
+    denoiser = get_denoiser(prior, precision="auto", ensemble=PNP_ENSEMBLE, cycle=PNP_CYCLE)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
     noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
         y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
     weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, iterations, lam)
-    plug = copy.copy(denoiser)  # the caller's denoiser keeps its own weight
+    plug = copy.copy(denoiser)  # the caller's denoiser keeps its own weight and cycle
     plug.weight = weight
+    plug.reset_cycle()  # every run starts from the identity: reproducible
     growth = (rhos[-1] / rhos[0]) ** (1.0 / max(iterations - 1, 1))
     if reference is not None:
         reference = as_image(reference, "reference")
@@ -164,10 +169,12 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         for plug-and-play HQS: the z-step is the denoiser at levels falling
         geometrically from 49/255 to the estimated noise level (at least
         2/255), with ``ρ_k = λσ_n²/σ_k²`` (the DPIR schedule, :func:`pnp_schedule`).
-        ``"dncnn"`` runs the bundled network with a two-member self-ensemble
-        (``PNP_ENSEMBLE``) in bfloat16 where the hardware has it natively
+        ``"dncnn"`` runs the bundled network as a two-member self-ensemble
+        whose members cycle through the eight symmetries of the square from
+        one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; Terris et
+        al., CVPR 2024), in bfloat16 where the hardware has it natively
         (``precision="auto"``); a :class:`LearnedPrior` passed in keeps its own
-        precision and ensemble.
+        precision, ensemble and cycle.
     lam : float, optional
         Prior weight for a named prior. Default: ``DEFAULT_LAM`` (3e-4 for the
         hyper-Laplacian) times :func:`noise_scale` of the image, which grows

@@ -21,24 +21,27 @@ DENOISE_ENSEMBLE = 2
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(name: str, device: str | None, precision: str, ensemble: int) -> LearnedPrior:
+def _cached(name: str, device: str | None, precision: str, ensemble: int,
+            cycle: bool) -> LearnedPrior:
     from .priors.zoo import load_prior
 
-    return load_prior(name, "denoiser", device=device, precision=precision, ensemble=ensemble)
+    return load_prior(name, "denoiser", device=device, precision=precision, ensemble=ensemble,
+                      cycle=cycle)
 
 
 def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32",
-                 ensemble: int = 1) -> LearnedPrior:
+                 ensemble: int = 1, cycle: bool = False) -> LearnedPrior:
     """A denoiser prior: a :class:`LearnedPrior` in the denoiser role as given (its
-    own device, precision and ensemble kept), or a bundled name / weights path
-    loaded once per process and setting (see :class:`LearnedPrior` for the
-    meaning of ``precision`` and ``ensemble``)."""
+    own device, precision, ensemble and cycle kept), or a bundled name / weights
+    path loaded once per process and setting (see :class:`LearnedPrior` for the
+    meaning of ``precision``, ``ensemble`` and ``cycle``)."""
     if isinstance(denoiser, LearnedPrior):
         if denoiser.role != "denoiser":
             raise InvalidArgumentError("denoiser", "a LearnedPrior in the 'denoiser' role",
                                        repr(denoiser.role))
         return denoiser
-    return _cached(str(denoiser), None if device is None else str(device), precision, ensemble)
+    return _cached(str(denoiser), None if device is None else str(device), precision, ensemble,
+                   bool(cycle))
 
 
 def denoise(image, sigma: float, *, denoiser=DEFAULT_DENOISER, device=None,

@@ -168,11 +168,21 @@ class LearnedPrior:
         nothing; a trained network is only approximately so, and averaging
         its members removes part of its error (bundled DnCNN, σ = 25/255 on a
         96² crop of ``camera``: +0.15 dB with 2 members, +0.24 dB with 8).
+    cycle : bool
+        Let successive calls walk through the eight symmetries: call ``t``
+        (counted from construction or :meth:`reset_cycle`) averages symmetries
+        ``t·n, …, t·n + n − 1`` (mod 8) with ``n = ensemble``. In an iterative
+        solver every iteration then sees the network under other symmetries,
+        and the iterations average them at the cost of ``n`` passes per call —
+        the equivariant plug-and-play of Terris et al. (CVPR 2024), with a
+        deterministic cycle in place of their random draws, so that a run is
+        reproducible. Off by default (each call the same first ``n``).
     """
 
     def __init__(self, module: nn.Module, role: str, *, channels: int | None = None,
                  device=None, tile_size: int = 512, tile_overlap: int = 96,
-                 weight: float = 1.0, precision: str = "fp32", ensemble: int = 1):
+                 weight: float = 1.0, precision: str = "fp32", ensemble: int = 1,
+                 cycle: bool = False):
         if not isinstance(module, nn.Module):
             raise InvalidArgumentError("module", "a torch.nn.Module", type(module).__name__)
         if role not in ROLES:
@@ -198,11 +208,17 @@ class LearnedPrior:
         if ensemble not in ENSEMBLE_SIZES:
             raise InvalidArgumentError("ensemble", f"one of {ENSEMBLE_SIZES}", repr(ensemble))
         self.ensemble = ensemble
+        self.cycle = bool(cycle)
+        self._calls = 0
 
     def __repr__(self) -> str:
         return (f"LearnedPrior({type(self.module).__name__}, role={self.role!r}, "
                 f"device={str(self.device)!r}, precision={self.precision!r}, "
-                f"ensemble={self.ensemble})")
+                f"ensemble={self.ensemble}, cycle={self.cycle})")
+
+    def reset_cycle(self) -> None:
+        """Start the cycle of symmetries (``cycle=True``) again from the identity."""
+        self._calls = 0
 
     # -- the three roles ------------------------------------------------------------
     def denoise(self, image, sigma: float) -> np.ndarray:
@@ -257,7 +273,10 @@ class LearnedPrior:
                                        f"{c} channels")
         batch = batch.astype(np.float32)
         out = 0.0
-        for transform, inverse in _SYMMETRIES[: self.ensemble]:
+        first = (self._calls * self.ensemble) % len(_SYMMETRIES) if self.cycle else 0
+        self._calls += 1
+        members = [_SYMMETRIES[(first + j) % len(_SYMMETRIES)] for j in range(self.ensemble)]
+        for transform, inverse in members:
             out = out + inverse(self._tiled(np.ascontiguousarray(transform(batch)), sigma))
         out = out / self.ensemble if self.ensemble > 1 else out
         out = out[:, 0] if self.channels == 1 else out[0]
