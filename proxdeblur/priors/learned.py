@@ -15,10 +15,12 @@ is moved there once, its convolution weights stored channels-last), runs in
 inference mode, and converts back to the input's dtype. A one-channel network
 processes the channels of a colour image as a batch; a colour network needs a
 colour image. Images larger than ``tile_size`` are processed in overlapping
-tiles whose outputs are blended with smooth weights: across each overlap a tile's weight is 0 on the quarter
-nearest its edge and rises as a raised cosine over the middle half. Where the
-network's receptive-field radius is at most a quarter of the overlap, tiled
-and untiled outputs are equal up to float rounding; beyond, they agree closely.
+tiles whose outputs are blended with smooth weights: across each overlap a
+tile's weight is 0 on the quarter nearest its edge and rises as a raised
+cosine over the middle half. Where the network's receptive-field radius is
+at most a quarter of the overlap, tiled and untiled outputs are equal up to
+float rounding; beyond, they agree closely. Optionally the network is
+averaged over symmetries of the square (``ensemble``, ``cycle``).
 """
 
 from __future__ import annotations
