@@ -37,9 +37,9 @@ def main(argv=None) -> int:
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-baseline", action="store_true", help="do not run Richardson–Lucy")
-    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto",
-                        help="network arithmetic of a learned prior (dncnn); auto = deconvolve's "
-                        "default: bf16 where native")
+    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default=None,
+                        help="network arithmetic of a learned prior (dncnn; default: "
+                        "deconvolve's)")
     parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=None,
                         help="self-ensemble of a learned prior (default: deconvolve's)")
     parser.add_argument("--cycle", choices=["on", "off"], default=None,
@@ -68,14 +68,12 @@ def main(argv=None) -> int:
     if args.prior == "dncnn":
         import torch
 
-        from proxdeblur.deconvolution import PNP_CYCLE, PNP_ENSEMBLE
-        from proxdeblur.denoising import get_denoiser
+        from proxdeblur.deconvolution import pnp_denoiser
 
         torch.set_num_threads(args.threads)
-        ensemble = PNP_ENSEMBLE if args.ensemble is None else args.ensemble
-        cycle = PNP_CYCLE if args.cycle is None else args.cycle == "on"
-        options = {"prior": get_denoiser("dncnn", precision=args.precision, ensemble=ensemble,
-                                         cycle=cycle), "lam": args.lam}
+        cycle = None if args.cycle is None else args.cycle == "on"
+        options = {"prior": pnp_denoiser("dncnn", precision=args.precision,
+                                         ensemble=args.ensemble, cycle=cycle), "lam": args.lam}
     if args.iterations:
         options["iterations"] = args.iterations
 

@@ -10,7 +10,7 @@ called as ``bm3d.bm3d(noisy, sigma_psd=σ/255)``. Seconds: the median over the
 12 images of each σ (one timed run per image, after a warm-up call).
 
     python benchmarks/set12_denoise.py --data ../shared/data/set12 [--out results.json]
-        [--threads 1] [--weights FILE] [--skip-bm3d] [--precision auto] [--ensemble 2]
+        [--threads 1] [--weights FILE] [--skip-bm3d] [--precision fp32|bf16|auto] [--ensemble 1|2|4|8]
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", default="dncnn", help="bundled name or weights file")
     parser.add_argument("--sigmas", default="15,25,50")
     parser.add_argument("--skip-bm3d", action="store_true")
-    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto",
+    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default=None,
                         help="network arithmetic (default: proxdeblur.denoise's)")
-    parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=2,
+    parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=None,
                         help="geometric self-ensemble size (default: proxdeblur.denoise's)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
@@ -44,11 +44,14 @@ def main(argv=None) -> int:
     import torch
 
     from proxdeblur import io
-    from proxdeblur.denoising import get_denoiser
+    from proxdeblur.denoising import DENOISE_ENSEMBLE, DENOISE_PRECISION, get_denoiser
     from proxdeblur.metrics import psnr
 
     torch.set_num_threads(args.threads)
-    denoiser = get_denoiser(args.weights, precision=args.precision, ensemble=args.ensemble)
+    ensemble = DENOISE_ENSEMBLE if args.ensemble is None else args.ensemble
+    denoiser = get_denoiser(args.weights,
+                            precision=DENOISE_PRECISION if args.precision is None else args.precision,
+                            ensemble=ensemble)
     files = sorted(args.data.glob("*.png"))
     if not files:
         parser.error(f"--data: no PNG files in {args.data}")
@@ -89,7 +92,7 @@ def main(argv=None) -> int:
     summary["threads"] = args.threads
     summary["weights"] = str(args.weights)
     summary["precision"] = denoiser.precision
-    summary["ensemble"] = args.ensemble
+    summary["ensemble"] = ensemble
     print(json.dumps(summary, indent=1))
     if args.out:
         io.write_json_atomic(args.out, {"summary": summary, "rows": rows})

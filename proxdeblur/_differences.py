@@ -118,20 +118,24 @@ def _blocks(height: int) -> int:
     return max(1, min(height, 4 * numba.get_num_threads()))
 
 
-def _channels(x: np.ndarray, dtype) -> list[np.ndarray]:
-    """The 2-D channels of an ``(H, W)`` or ``(H, W, C)`` image, contiguous in ``dtype``."""
+def _channels(x: np.ndarray, dtype, gray_ndim: int = 2) -> list[np.ndarray]:
+    """The channels of ``x`` along its last axis, contiguous in ``dtype``: an image
+    ``(H, W[, C])`` (``gray_ndim`` 2) or a field ``(2, H, W[, C])`` (``gray_ndim`` 3);
+    one channel when ``x`` has ``gray_ndim`` axes."""
     x = np.asarray(x)
-    if x.ndim == 2:
+    if x.ndim == gray_ndim:
         return [np.ascontiguousarray(x, dtype=dtype)]
-    return [np.ascontiguousarray(x[..., k], dtype=dtype) for k in range(x.shape[2])]
+    return [np.ascontiguousarray(x[..., k], dtype=dtype) for k in range(x.shape[-1])]
 
 
-def _field_channels(g: np.ndarray, dtype) -> list[np.ndarray]:
-    """The ``(2, H, W)`` channels of a ``(2, H, W)`` or ``(2, H, W, C)`` field."""
-    g = np.asarray(g)
-    if g.ndim == 3:
-        return [np.ascontiguousarray(g, dtype=dtype)]
-    return [np.ascontiguousarray(g[..., k], dtype=dtype) for k in range(g.shape[3])]
+def _join(parts: list[np.ndarray], gray: bool) -> np.ndarray:
+    """Undo :func:`_channels` on the per-channel results."""
+    return parts[0] if gray else np.stack(parts, axis=-1)
+
+
+def _working_dtype(x: np.ndarray):
+    """float32 stays float32; everything else is computed in float64."""
+    return np.float32 if np.asarray(x).dtype == np.float32 else np.float64
 
 
 def _differences(x: np.ndarray, lam: float, p: float, isotropic: bool, neumann: bool,
@@ -142,14 +146,13 @@ def _differences(x: np.ndarray, lam: float, p: float, isotropic: bool, neumann: 
         out = np.empty((2, *channel.shape), dtype=dtype)
         _shrink_forward(channel, *rule, isotropic, neumann, _blocks(channel.shape[0]), out)
         parts.append(out)
-    return parts[0] if np.ndim(x) == 2 else np.stack(parts, axis=-1)
+    return _join(parts, np.ndim(x) == 2)
 
 
 def forward_differences(x: np.ndarray, neumann: bool) -> np.ndarray:
     """``(2, *x.shape)`` vertical and horizontal forward differences (circular or Neumann)."""
-    dtype = np.float32 if np.asarray(x).dtype == np.float32 else np.float64
     # soft shrinkage by 0 (p = 1, λ = 0), component-wise, is the identity on each difference
-    return _differences(x, 0.0, 1.0, False, neumann, dtype)
+    return _differences(x, 0.0, 1.0, False, neumann, _working_dtype(x))
 
 
 def shrink_differences(x: np.ndarray, lam: float, p: float, isotropic: bool,
@@ -166,7 +169,7 @@ def _adjoint(g: np.ndarray, alpha: float, base: np.ndarray | None, neumann: bool
     ``neumann`` needs no separate formula: a Neumann field is zero where the
     circular adjoint would wrap around (last row of ``g[0]``, last column of ``g[1]``).
     """
-    fields = _field_channels(g, dtype)
+    fields = _channels(g, dtype, gray_ndim=3)
     shape = fields[0].shape[1:]
     bases = ([np.zeros(shape, dtype)] * len(fields) if base is None
              else _channels(np.reshape(base, np.shape(g)[1:]), dtype))
@@ -179,13 +182,12 @@ def _adjoint(g: np.ndarray, alpha: float, base: np.ndarray | None, neumann: bool
         out = np.empty(shape, dtype)
         _adjoint_axpy(field, float(alpha), base_channel, _blocks(shape[0]), out)
         parts.append(out)
-    return parts[0] if np.ndim(g) == 3 else np.stack(parts, axis=-1)
+    return _join(parts, np.ndim(g) == 3)
 
 
 def adjoint_differences(g: np.ndarray, neumann: bool) -> np.ndarray:
     """The adjoint (negative divergence) of :func:`forward_differences`, in ``g``'s dtype."""
-    dtype = np.float32 if np.asarray(g).dtype == np.float32 else np.float64
-    return _adjoint(g, 1.0, None, neumann, dtype)
+    return _adjoint(g, 1.0, None, neumann, _working_dtype(g))
 
 
 def adjoint_axpy(g: np.ndarray, alpha: float, base: np.ndarray, neumann: bool) -> np.ndarray:
@@ -208,4 +210,4 @@ def shrink_adjoint_differences(x: np.ndarray, lam: float, p: float, isotropic: b
         _shrink_adjoint(channel, *rule, isotropic, neumann, float(alpha), base_channel,
                         _blocks(channel.shape[0]), out)
         parts.append(out)
-    return parts[0] if np.ndim(x) == 2 else np.stack(parts, axis=-1)
+    return _join(parts, np.ndim(x) == 2)

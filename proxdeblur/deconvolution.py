@@ -26,7 +26,7 @@ from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
 
 __all__ = ["deconvolve", "PRIOR_NAMES", "DENOISER_NAMES", "make_prior", "noise_scale",
-           "pnp_schedule"]
+           "pnp_denoiser", "pnp_schedule"]
 
 #: Weights at low noise, chosen once on Levin et al. 2009 with the true kernels
 #: (``benchmarks/levin_nonblind.py``); :func:`default_lam` raises them with the noise.
@@ -91,6 +91,8 @@ PNP_CG_ITERATIONS = 16
 #: 33.77 dB, two fixed members 33.91, one cycled pass 33.97, two cycled 34.02.
 PNP_ENSEMBLE = 2
 PNP_CYCLE = True
+#: Network arithmetic of a named denoiser in PnP: bfloat16 where native.
+PNP_PRECISION = "auto"
 #: CG iterations of the classical priors' u-step (Levin et al. 2009, hyper-Laplacian
 #: defaults, one core: 2 → 33.70 dB in 0.15 s, 4 → 33.83 dB in 0.26 s,
 #: 8 → 33.88 dB in 0.41 s, 16 → 33.93 dB).
@@ -118,12 +120,22 @@ def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
     return weight, sigmas, weight / sigmas**2
 
 
+def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
+                 ensemble: int | None = None, cycle: bool | None = None):
+    """The denoiser :func:`deconvolve` runs for ``prior=denoiser``: a bundled name
+    or weights path loaded with ``PNP_PRECISION``, ``PNP_ENSEMBLE`` and
+    ``PNP_CYCLE`` (each overridable), or a :class:`LearnedPrior` as given."""
+    from .denoising import get_denoiser
+
+    return get_denoiser(denoiser, precision=PNP_PRECISION if precision is None else precision,
+                        ensemble=PNP_ENSEMBLE if ensemble is None else ensemble,
+                        cycle=PNP_CYCLE if cycle is None else cycle)
+
+
 def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, reference,
                     callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
-    from .denoising import get_denoiser
-
-    denoiser = get_denoiser(prior, precision="auto", ensemble=PNP_ENSEMBLE, cycle=PNP_CYCLE)
+    denoiser = pnp_denoiser(prior)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
     noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
         y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
@@ -222,8 +234,9 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image {y.shape[:2]}",
                                    k.shape)
     iterations = check_int(iterations, "iterations")
+    plug_and_play = _is_denoiser(prior)
     if cg_iterations is None:
-        cg_iterations = PNP_CG_ITERATIONS if _is_denoiser(prior) else CG_ITERATIONS
+        cg_iterations = PNP_CG_ITERATIONS if plug_and_play else CG_ITERATIONS
     cg_iterations = check_int(cg_iterations, "cg_iterations")
     if len(rho) != 2:
         raise InvalidArgumentError("rho", "a pair (first, last)", rho)
@@ -231,7 +244,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     rho_last = check_positive(rho[1], "rho[1]")
     if rho_last < rho_first:
         raise InvalidArgumentError("rho", "last >= first", rho)
-    if _is_denoiser(prior):
+    if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, iterations=iterations,
                                cg_iterations=cg_iterations, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
