@@ -18,7 +18,8 @@ for the final restoration only). Variants:
 * ``gcm`` — Algorithm 1.
 
 All GCM variants use ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p`` with the estimator's
-defaults (λ = 5e-4, p = 0.8, γ = 0.02, five stages per latent step).
+defaults (λ from 2e-3 divided by 1.1 per iteration down to 1e-4, p = 0.8, γ = 0.02,
+five stages per latent step).
 """
 
 from __future__ import annotations
