@@ -341,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(hyper-Laplacian) or gcm (Generator-Corrector on gradients)")
     deblur.add_argument("--generator", default=None,
                         help="GCM generator for --image-step gcm: a bundled name or a weights "
-                        f"file; 'none' runs GCM's corrector alone (default: {DEFAULT_GENERATOR})")
+                        f"file; 'none' runs GCM's corrector alone; None: {DEFAULT_GENERATOR}")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
     _add_output_options(deblur)
