@@ -52,8 +52,9 @@ sharper than real ones, so the kernel absorbs the difference and comes out
 thicker (from the true kernel the alternation drifts from similarity 0.96 to
 0.85 in eight iterations on ``im1_kernel1``); a hyper-Laplacian or
 plug-and-play latent drifts the other way, towards the no-blur solution Levin
-et al. predict (a final refinement with either did not raise the PSNR on a
-held-out synthetic set).
+et al. predict (a final refinement, ``refine``, with the hyper-Laplacian
+latent: one step gained 0.1 dB on Levin and lost 0.1 dB on a held-out
+synthetic set; two steps with a plug-and-play latent lost 0.2 dB on Levin).
 """
 
 from __future__ import annotations
@@ -439,9 +440,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         al.'s code in our ½ convention (their 4e-3 is our 2e-3, divided by 1.1
         per iteration, floor 1e-4) with no intensity term: early iterations see
         only the strongest edges, later ones finer structure. Against a constant
-        λ = 5e-4 it gains 1.4 dB on Levin et al. 2009 and 0.5 dB on a held-out
-        synthetic set (``benchmarks/RESULTS.md``) — provided weak kernel
-        components are not pruned during the iterations (``prune``).
+        λ = 5e-4 it gains 1.0–1.2 dB on Levin et al. 2009 and, with ``prune``
+        off, 0.5 dB on a held-out synthetic set (``benchmarks/RESULTS.md``).
     iterations : int
         Latent/kernel alternations per level.
     eta : float
@@ -452,9 +452,9 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         Post-processing of each kernel step (:func:`clean_kernel`); 0 disables.
         Both are off by default: at the coarse levels the faint tails of a
         camera-shake kernel form separate weak components, and removing them
-        there loses them for good (pruning at 10 % cost 0.5–1.5 dB on Levin et
-        al. 2009; thresholding at 5 % of the maximum, as in Pan et al., about
-        0.5 dB). Applied once to the final kernel they are neutral.
+        there loses them for good (on Levin et al. 2009, pruning at 10 % cost
+        0.3 dB, thresholding at 5 % of the maximum, as in Pan et al., 1.7 dB).
+        Applied once to the final kernel only, they cost 0.06–0.2 dB.
     edge_ratio : float
         When > 0, the kernel step sees only the strongest latent gradients
         (:func:`select_edges`); off by default (it did not help with the ℓ0
@@ -464,12 +464,12 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     refine, refine_lam : int, float
         After the pyramid, ``refine`` more kernel steps whose latent image is
         the hyper-Laplacian restoration of :func:`~proxdeblur.deconvolve` (weight
-        ``refine_lam``, "valid" boundary) instead of the ℓ0 edge image. From
-        the true kernel this latent keeps the kernel step at similarity ≈ 0.99
-        where the ℓ0 latent drifts to ≈ 0.85 (the ℓ0 image's edges are sharper
-        than real ones and the kernel absorbs the difference); from our
-        pyramid's estimates it raised the similarity by 0.03 but not the PSNR,
-        so it is off by default.
+        ``refine_lam``, "valid" boundary) instead of the ℓ0 edge image. This
+        latent does not thicken the kernel as the ℓ0 one does, but drifts
+        towards the no-blur solution instead (four steps from the true kernel:
+        similarity 0.95, −1.3 dB on Levin et al. 2009); from the pyramid's
+        estimates one step gained 0.1 dB on Levin and lost 0.1 dB on a
+        held-out synthetic set, so it is off by default.
     centre : bool
         Shift the final kernel so that its centre of mass is at its centre.
     rho_growth, rho_max : float
