@@ -7,7 +7,7 @@ blurred images, scores both with the aligned protocol of
 :mod:`proxdeblur.metrics`, and prints a table with means and median seconds.
 
     python benchmarks/levin_nonblind.py --data ../shared/data/levin09 [--out results.json]
-        [--repeat 3] [--prior hyper-laplacian|dncnn] [--lam 3e-4] [--threads 1]
+        [--repeat 3] [--prior hyper-laplacian|dncnn|drunet] [--lam 3e-4] [--threads 1]
         [--precision fp32|bf16|auto] [--ensemble 1|2|4|8] [--cycle on|off]
 
 ``--threads 1`` (default) pins FFT, BLAS and numba to one core, the protocol
@@ -38,7 +38,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-baseline", action="store_true", help="do not run Richardson–Lucy")
     parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default=None,
-                        help="network arithmetic of a learned prior (dncnn; default: "
+                        help="network arithmetic of a learned prior (dncnn, drunet; default: "
                         "deconvolve's)")
     parser.add_argument("--ensemble", type=int, choices=[1, 2, 4, 8], default=None,
                         help="self-ensemble of a learned prior (default: deconvolve's)")
@@ -65,14 +65,16 @@ def main(argv=None) -> int:
         return richardson_lucy(padded, k, num_iter=50, clip=False)[ph:-ph, pw:-pw]
     manifest = json.loads((args.data / "manifest.json").read_text())["entries"]
     options = {"prior": args.prior, "lam": args.lam, "p": args.p}
-    if args.prior == "dncnn":
+    from proxdeblur.deconvolution import DENOISER_NAMES
+
+    if args.prior in DENOISER_NAMES:
         import torch
 
         from proxdeblur.deconvolution import pnp_denoiser
 
         torch.set_num_threads(args.threads)
         cycle = None if args.cycle is None else args.cycle == "on"
-        options = {"prior": pnp_denoiser("dncnn", precision=args.precision,
+        options = {"prior": pnp_denoiser(args.prior, precision=args.precision,
                                          ensemble=args.ensemble, cycle=cycle), "lam": args.lam}
     if args.iterations:
         options["iterations"] = args.iterations

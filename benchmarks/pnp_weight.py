@@ -1,13 +1,13 @@
 """The PnP weight λ checked away from Levin: BSD68 crops under synthetic "valid" blur.
 
     python benchmarks/pnp_weight.py --data ../shared/data [--lams 0.23,0.35,0.5,0.7]
-        [--images 8] [--noise 0.002] [--threads 1]
+        [--images 8] [--noise 0.002] [--threads 1] [--denoisers dncnn,drunet]
 
 Takes the centre 256×256 of the first ``--images`` BSD68 images (gray), blurs each
 by one of four 25×25 kernels of KAIR's set (``motion_kernels/normalized``) with
 the "valid" model and adds Gaussian noise; reports the mean PSNR (15-px border
-cropped) of ``deconvolve`` with the hyper-Laplacian and with the bundled DnCNN
-at each λ.
+cropped) of ``deconvolve`` with the hyper-Laplacian and with each bundled
+denoiser of ``--denoisers`` at each λ.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=8)
     parser.add_argument("--noise", type=float, default=0.002)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--denoisers", default="dncnn", help="bundled denoisers to compare")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
 
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
 
     data = list(cases(args.data, args.images, args.noise))
     configs = [("hyper-laplacian", {})] + [
-        (f"dncnn lam={lam}", {"prior": "dncnn", "lam": float(lam)}) for lam in args.lams.split(",")]
+        (f"{name} lam={lam}", {"prior": name, "lam": float(lam)})
+        for name in args.denoisers.split(",") for lam in args.lams.split(",")]
     report = {}
     for name, options in configs:
         scores = [psnr(np.clip(deconvolve(y, k, **options), 0, 1)[15:-15, 15:-15],

@@ -30,7 +30,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data", required=True, type=Path, help="folder of the 12 PNGs")
     parser.add_argument("--out", type=Path, help="write the table as JSON")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--weights", default="dncnn", help="bundled name or weights file")
+    parser.add_argument("--weights", default=None,
+                        help="bundled name or weights file (default: proxdeblur.denoise's)")
     parser.add_argument("--sigmas", default="15,25,50")
     parser.add_argument("--skip-bm3d", action="store_true")
     parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default=None,
@@ -44,12 +45,12 @@ def main(argv=None) -> int:
     import torch
 
     from proxdeblur import io
-    from proxdeblur.denoising import DENOISE_ENSEMBLE, DENOISE_PRECISION, get_denoiser
+    from proxdeblur.denoising import DEFAULT_DENOISER, DENOISE_ENSEMBLE, DENOISE_PRECISION, get_denoiser
     from proxdeblur.metrics import psnr
 
     torch.set_num_threads(args.threads)
     ensemble = DENOISE_ENSEMBLE if args.ensemble is None else args.ensemble
-    denoiser = get_denoiser(args.weights,
+    denoiser = get_denoiser(args.weights or DEFAULT_DENOISER,
                             precision=DENOISE_PRECISION if args.precision is None else args.precision,
                             ensemble=ensemble)
     files = sorted(args.data.glob("*.png"))

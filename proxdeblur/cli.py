@@ -124,7 +124,7 @@ def _cmd_deblur(args) -> int:
 
 def _cmd_denoise(args) -> int:
     from . import io
-    from .denoising import denoise
+    from .denoising import DEFAULT_DENOISER, denoise
 
     if not 0 <= args.sigma <= 50:
         raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
@@ -132,7 +132,7 @@ def _cmd_denoise(args) -> int:
     _check_output(args.output, [args.input], args.force)
     image = io.read_image(args.input)
     start = time.perf_counter()
-    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or "dncnn",
+    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
                        ensemble=args.ensemble)
     seconds = time.perf_counter() - start
     bit_depth = args.bit_depth or _input_bit_depth(args.input)
@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
     deconv.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES,
                         default="hyper-laplacian",
-                        help="image prior; dncnn: plug-and-play HQS with the bundled denoiser")
+                        help="image prior; dncnn, drunet: plug-and-play HQS")
     deconv.add_argument("--lam", type=float, default=None,
                         help="prior weight; None: the prior's tuned value (3e-4 for "
                         "hyper-laplacian, raised automatically with the estimated noise)")
@@ -357,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="noise standard deviation on the 0-255 scale, in [0, 50] "
                          "(e.g. 25 for sigma 25/255 = 0.098 on the [0, 1] scale)")
     denoise.add_argument("--weights", type=Path, default=None,
-                         help="a local weights file instead of the bundled network")
+                         help="a bundled denoiser (dncnn, drunet) or a local weights file; "
+                         "None: proxdeblur.denoise's default")
     denoise.add_argument("--ensemble", type=int, choices=(1, 2, 4, 8), default=2,
                          help="average the network over this many flips/rotations of the image "
                          "(better, and that many times slower)")

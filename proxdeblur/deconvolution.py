@@ -72,7 +72,7 @@ def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
 
 
 #: Names of learned denoisers usable as ``prior`` (plug-and-play HQS).
-DENOISER_NAMES = ("dncnn",)
+DENOISER_NAMES = ("dncnn", "drunet")
 #: DPIR's trade-off λ (Zhang et al., "Plug-and-play image restoration with deep
 #: denoiser prior", TPAMI 2021): the prior weight is ``λ σ_n²``. Kept although
 #: Levin et al. 2009 prefers 0.35 (+0.13 dB): on synthetic blur 0.35 loses
@@ -177,11 +177,12 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     prior : str, Prior or LearnedPrior
         ``"hyper-laplacian"`` (default), ``"tv"``, ``"l0-gradient"``,
         ``"wavelet"``, or any prior object accepted by :func:`~proxdeblur.solvers.hqs`;
-        or ``"dncnn"`` / a denoiser :class:`~proxdeblur.priors.learned.LearnedPrior`
-        for plug-and-play HQS: the z-step is the denoiser at levels falling
-        geometrically from 49/255 to the estimated noise level (at least
+        or a bundled denoiser (``"dncnn"``, ``"drunet"``) / a denoiser
+        :class:`~proxdeblur.priors.learned.LearnedPrior` for plug-and-play HQS:
+        the z-step is the denoiser at levels falling geometrically from 49/255
+        to the estimated noise level (at least
         2/255), with ``ρ_k = λσ_n²/σ_k²`` (the DPIR schedule, :func:`pnp_schedule`).
-        ``"dncnn"`` runs the bundled network as a two-member self-ensemble
+        A bundled name runs the network as a two-member self-ensemble
         whose members cycle through the eight symmetries of the square from
         one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; Terris et
         al., CVPR 2024), in bfloat16 where the hardware has it natively

@@ -12,8 +12,9 @@ from .priors.learned import LearnedPrior
 
 __all__ = ["denoise", "get_denoiser", "DEFAULT_DENOISER", "DENOISE_ENSEMBLE", "DENOISE_PRECISION"]
 
-#: The bundled denoiser used when none is named.
-DEFAULT_DENOISER = "dncnn"
+#: The bundled denoiser used when none is named: the small U-Net, 0.4–0.6 dB above
+#: BM3D on Set12 where the bundled DnCNN is 0.5 dB below it (``benchmarks/RESULTS.md``).
+DEFAULT_DENOISER = "drunet"
 #: :func:`denoise`'s arithmetic and self-ensemble: on this project's CPU (AVX-512
 #: BF16) two bfloat16 passes cost what one float32 pass does and gain 0.1 dB on Set12.
 DENOISE_PRECISION = "auto"
@@ -57,7 +58,8 @@ def denoise(image, sigma: float, *, denoiser=DEFAULT_DENOISER, device=None,
         Noise standard deviation on the [0, 1] scale (σ/255 for 8-bit
         levels), in [0, 50/255] — the range the bundled network was trained on.
     denoiser : str, Path or LearnedPrior
-        ``"dncnn"`` (bundled, default), a weights file, or a loaded denoiser.
+        A bundled network (``"drunet"``, the default, or ``"dncnn"``), a
+        weights file, or a loaded denoiser.
     device : optional
         Where to run (default: CUDA when available, else CPU).
     precision : {"fp32", "bf16", "auto"}

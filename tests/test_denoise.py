@@ -5,15 +5,16 @@ import pytest
 
 from proxdeblur import Convolution, InvalidArgumentError, deconvolve, denoise, io, psnr
 from proxdeblur.cli import main
-from proxdeblur.deconvolution import PNP_SIGMA_FLOOR, PNP_SIGMA_START, pnp_schedule
+from proxdeblur.deconvolution import DENOISER_NAMES, PNP_SIGMA_FLOOR, PNP_SIGMA_START, pnp_schedule
 from proxdeblur.kernels import motion_kernel
 
 
-def test_bundled_denoiser_removes_noise_at_every_trained_level(camera_small):
+@pytest.mark.parametrize("name", DENOISER_NAMES)
+def test_bundled_denoisers_remove_noise_at_every_trained_level(camera_small, name):
     rng = np.random.default_rng(0)
     for sigma in (5 / 255, 25 / 255, 50 / 255):
         noisy = camera_small + sigma * rng.standard_normal(camera_small.shape)
-        gain = psnr(denoise(noisy, sigma), camera_small) - psnr(noisy, camera_small)
+        gain = psnr(denoise(noisy, sigma, denoiser=name), camera_small) - psnr(noisy, camera_small)
         assert gain > 3.0, (sigma, gain)
 
 
@@ -40,12 +41,13 @@ def test_pnp_schedule_ties_rho_to_sigma():
     assert pnp_schedule(0.0, 4)[1][-1] == pytest.approx(PNP_SIGMA_FLOOR)
 
 
-def test_deconvolve_with_the_bundled_denoiser_restores_a_blurred_image(camera_small):
+@pytest.mark.parametrize("name", DENOISER_NAMES)
+def test_deconvolve_with_a_bundled_denoiser_restores_a_blurred_image(camera_small, name):
     kernel = motion_kernel(9, seed=2)
     blurred = Convolution(kernel, "valid").forward(camera_small)
     blurred += 0.01 * np.random.default_rng(1).standard_normal(blurred.shape)
     truth = camera_small[4:-4, 4:-4]
-    restored = deconvolve(blurred, kernel, prior="dncnn", iterations=8)
+    restored = deconvolve(blurred, kernel, prior=name, iterations=8)
     assert restored.shape == blurred.shape
     assert psnr(restored, truth) > psnr(blurred, truth) + 3
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from proxdeblur import io
-from proxdeblur.priors.nets import DnCNN
+from proxdeblur.priors.nets import DnCNN, UNetDenoiser
+from proxdeblur.priors.zoo import load_network
 from proxdeblur.training.data import PatchSampler
 from proxdeblur.training.denoiser import train_denoiser
 
@@ -29,13 +30,18 @@ def test_patch_sampler_is_seeded_and_augments():
     assert a.shape == (16, 4, 4) and np.array_equal(a, b)
 
 
-def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
-    rng = np.random.default_rng(0)
-    data = tmp_path / "data"
-    data.mkdir()
+def _smooth_images(folder, seed: int):
+    """Six 40×40 random smooth images (integrated noise) written as PNGs into ``folder``."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir()
     for i in range(6):
         smooth = np.cumsum(np.cumsum(rng.standard_normal((40, 40)), 0), 1)
-        io.write_image(data / f"{i}.png", (smooth - smooth.min()) / np.ptp(smooth))
+        io.write_image(folder / f"{i}.png", (smooth - smooth.min()) / np.ptp(smooth))
+    return folder
+
+
+def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
+    data = _smooth_images(tmp_path / "data", 0)
     torch.set_num_threads(1)
     out = tmp_path / "net" / "d.pt"
     options = dict(batch=8, patch=24, depth=3, width=8, holdout=1, validate_every=20,
@@ -59,6 +65,38 @@ def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
     with pytest.raises(ValueError, match="^init:"):
         train_denoiser(data, tmp_path / "wrong.pt", iterations=1, init=out,
                        **{**options, "width": 4})
+
+
+def test_unet_denoiser_shapes_padding_and_noise_map():
+    torch.manual_seed(0)
+    net = UNetDenoiser(channels=1, widths=(4, 8, 16), blocks=1)
+    x = torch.rand(2, 1, 13, 18)  # sizes that are not multiples of 4 are padded and cropped
+    out = net(x, torch.tensor([0.1, 0.2]))
+    assert out.shape == x.shape
+    # the noise level is an input: the same image at another sigma gives another output
+    assert not torch.allclose(net(x, 0.05), net(x, 0.15))
+    # each sample of a batch sees its own sigma
+    torch.testing.assert_close(out[1:], net(x[1:], 0.2))
+    colour = UNetDenoiser(channels=3, widths=(4, 8, 16), blocks=1)
+    assert colour(torch.rand(1, 3, 16, 16), 0.1).shape == (1, 3, 16, 16)
+    for bad in ({"widths": (4, 8)}, {"blocks": 0}):
+        with pytest.raises(ValueError):
+            UNetDenoiser(**bad)
+
+
+def test_tiny_unet_training_run_lowers_its_loss_and_loads_from_the_zoo(tmp_path):
+    data = _smooth_images(tmp_path / "data", 1)
+    torch.set_num_threads(1)
+    out = tmp_path / "unet.pt"
+    options = dict(batch=8, patch=24, holdout=1, validate_every=20, checkpoint_every=1000,
+                   progress=False, lr=3e-3, architecture="drunet", widths=(4, 8, 8), blocks=1)
+    early = train_denoiser(data, tmp_path / "early.pt", iterations=5, **options)
+    late = train_denoiser(data, out, iterations=80, **options)
+    assert late["final_running_loss"] < early["final_running_loss"]
+    network, meta = load_network(out)
+    assert isinstance(network, UNetDenoiser) and meta["iterations"] == 80
+    with pytest.raises(ValueError, match="^architecture:"):
+        train_denoiser(data, tmp_path / "x.pt", iterations=1, **{**options, "architecture": "x"})
 
 
 def test_gcm_generator_is_the_identity_untrained_and_has_seven_bn_blocks():

@@ -23,19 +23,21 @@ import torch
 
 from ..errors import ImageFileError, InvalidArgumentError
 from .learned import ROLES, LearnedPrior
-from .nets import DnCNN, GCMGenerator
+from .nets import DnCNN, GCMGenerator, UNetDenoiser
 
 __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card", "bundled_path"]
 
 #: Network classes a weights file may name.
-ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator}
+ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser}
 #: The role a weights file's network plays unless told otherwise.
-DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer"}
+DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser"}
 
 #: Bundled weights: name -> file, checksum, role, model card.
 BUNDLED: dict[str, dict] = {
     "dncnn": {"file": "dncnn_gray.pt", "role": "denoiser",
               "sha256": "a04f331cb899dc5e3f97c55599001bb19ae3666d72ab8d0fe9d21e17ac41e2d3"},
+    "drunet": {"file": "drunet_gray.pt", "role": "denoiser",
+               "sha256": "2c0bb7e16ad600bf624d073f41811aec24daa6e1b4040f53133ca52881b7dd65"},
     "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
                       "sha256": "a68cc0df2d02cb9ab553d5cbdee4cf1ebd6907613fdcd8b03cd08ff672fa3143"},
 }

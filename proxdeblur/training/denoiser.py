@@ -1,9 +1,13 @@
-"""Train the DnCNN denoiser prior on a folder of clean images.
+"""Train a denoiser prior (DnCNN or the small DRUNet-style U-Net) on a folder of clean images.
 
     python -m proxdeblur.training.denoiser --data ../shared/data/train400 --out dncnn.pt
-        [--iterations 40000] [--max-minutes 110] [--batch 32] [--patch 64]
-        [--depth 15] [--width 64] [--lr 6e-4] [--sigma-max 50] [--seed 0] [--threads 2]
+        [--architecture dncnn|drunet] [--iterations 40000] [--max-minutes 110]
+        [--batch 32] [--patch 64] [--depth 15] [--width 64] [--widths 32,64,128]
+        [--blocks 2] [--lr 6e-4] [--sigma-max 50] [--seed 0] [--threads 2]
         [--precision bf16] [--clip 0.2]
+
+``--depth``/``--width`` shape the DnCNN, ``--widths``/``--blocks`` the U-Net
+(:class:`~proxdeblur.priors.nets.UNetDenoiser`); everything else is shared.
 
 Recipe: random 64×64 patches of the training images with the 8 flips/rotations;
 per patch a noise level σ uniform in [0, sigma_max]/255 and noisy input
@@ -34,10 +38,14 @@ import numpy as np
 import torch
 
 from ..priors.nets.dncnn import DnCNN
+from ..priors.nets.unet import UNetDenoiser
 from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network, trainer_parser
 
-__all__ = ["train_denoiser", "main"]
+__all__ = ["train_denoiser", "main", "ARCHITECTURES"]
+
+#: ``--architecture`` choices: the network class and its name in weights files.
+ARCHITECTURES = {"dncnn": "DnCNN", "drunet": "UNetDenoiser"}
 
 
 def _validation_psnr(model: DnCNN, images: list[np.ndarray], sigma: float) -> float:
@@ -57,18 +65,28 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
                    holdout: int = 8, validate_every: int = 500, checkpoint_every: int = 250,
                    checkpoint: Path | None = None, progress: bool = True,
                    batch_norm: bool = False, precision: str = "bf16", clip: float = 0.2,
-                   init: Path | None = None) -> dict:
-    """Train a noise-map DnCNN; return the metadata written beside the weights.
+                   init: Path | None = None, architecture: str = "dncnn",
+                   widths=(32, 64, 128), blocks: int = 2) -> dict:
+    """Train a noise-map denoiser; return the metadata written beside the weights.
 
-    See the module docstring for the recipe. ``checkpoint`` defaults to
-    ``out`` with the suffix ``.ckpt``. ``precision`` is ``"bf16"`` (autocast
-    forward pass) or ``"fp32"``.
+    See the module docstring for the recipe. ``architecture`` is ``"dncnn"``
+    (``depth``, ``width``, ``batch_norm``) or ``"drunet"`` (``widths``,
+    ``blocks``). ``checkpoint`` defaults to ``out`` with the suffix ``.ckpt``.
+    ``precision`` is ``"bf16"`` (autocast forward pass) or ``"fp32"``.
     """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture: expected one of {sorted(ARCHITECTURES)}, "
+                         f"got {architecture!r}")
     torch.manual_seed(seed)
     train, validation = load_split(data, holdout)
     sampler = PatchSampler(train, patch, seed=seed)
-    model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2,
-                  batch_norm=batch_norm)
+    if architecture == "dncnn":
+        model = DnCNN(channels=1, depth=depth, width=width, noise_map=True, downscale=2,
+                      batch_norm=batch_norm)
+        description = "DnCNN (residual, noise-level map, 2x2 pixel unshuffle)"
+    else:
+        model = UNetDenoiser(channels=1, widths=widths, blocks=blocks)
+        description = "UNetDenoiser (DRUNet-style residual U-Net, noise-level map)"
     noise_rng = torch.Generator().manual_seed(seed)
 
     def make_batch():
@@ -78,7 +96,7 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
         return noisy, clean, {"sigma": sigma}
 
     task = TrainingTask(
-        model=model, architecture="DnCNN", batch=make_batch,
+        model=model, architecture=ARCHITECTURES[architecture], batch=make_batch,
         validate=lambda net: _validation_psnr(net, validation, 25 / 255),
         random_state=lambda: {"sampler": sampler.rng.bit_generator.state,
                               "noise": noise_rng.get_state()},
@@ -87,7 +105,7 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
             noise_rng.set_state(saved["noise"])),
         validation_name="validation_psnr_sigma25")
     meta = {
-        "architecture": "DnCNN (residual, noise-level map, 2x2 pixel unshuffle)",
+        "architecture": description,
         "batch": batch, "patch": patch, "sigma_range_255": [0.0, sigma_max], "data": str(data),
         "training_images": len(train), "holdout_images": holdout,
     }
@@ -101,16 +119,28 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
 def main(argv=None, prog: str | None = None) -> int:
     parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
                             max_minutes=110.0, lr=6e-4)
+    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="dncnn",
+                        help="network: DnCNN, or the small DRUNet-style U-Net")
     parser.add_argument("--batch", type=int, default=32, help="patches per step")
     parser.add_argument("--patch", type=int, default=64, help="side of the square crops")
-    parser.add_argument("--depth", type=int, default=15, help="convolution layers")
-    parser.add_argument("--width", type=int, default=64, help="feature channels")
+    parser.add_argument("--depth", type=int, default=15, help="convolution layers (dncnn)")
+    parser.add_argument("--width", type=int, default=64, help="feature channels (dncnn)")
     parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
-    parser.add_argument("--batch-norm", action="store_true", help="BN in the middle blocks")
+    parser.add_argument("--batch-norm", action="store_true",
+                        help="BN in the middle blocks (dncnn)")
+    parser.add_argument("--widths", default="32,64,128",
+                        help="U-Net channels at full, half and quarter resolution (drunet)")
+    parser.add_argument("--blocks", type=int, default=2,
+                        help="residual blocks per U-Net level (drunet)")
     args = parser.parse_args(argv)
+    try:
+        widths = tuple(int(w) for w in args.widths.split(","))
+    except ValueError:
+        parser.error(f"--widths: expected three comma-separated integers, got {args.widths!r}")
     meta = train_denoiser(args.data, args.out, batch=args.batch, patch=args.patch,
                           depth=args.depth, width=args.width, sigma_max=args.sigma_max,
-                          batch_norm=args.batch_norm, **loop_options(args))
+                          batch_norm=args.batch_norm, architecture=args.architecture,
+                          widths=widths, blocks=args.blocks, **loop_options(args))
     print(json.dumps(meta, indent=1))
     return 0
 

@@ -2,5 +2,6 @@
 
 from .dncnn import DnCNN
 from .gcm_generator import GCMGenerator
+from .unet import UNetDenoiser
 
-__all__ = ["DnCNN", "GCMGenerator"]
+__all__ = ["DnCNN", "GCMGenerator", "UNetDenoiser"]
