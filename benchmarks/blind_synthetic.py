@@ -79,29 +79,26 @@ def cases(data: Path) -> list[dict]:
 
 def run_case(args) -> dict:
     case, options, oracle = args
+    from _oracle import kernel_from_sharp
+
     import proxdeblur.operators as ops
     from proxdeblur import deconvolve
-    from proxdeblur.metrics import aligned_psnr, kernel_similarity
+    from proxdeblur.metrics import aligned_psnr, error_ratio, kernel_similarity
     from proxdeblur.solvers import estimate_kernel
 
     ops._WORKERS = 1
     start = time.perf_counter()
     if oracle:
-        from proxdeblur.padding import periodic_extension
-        from proxdeblur.solvers import kernel_step
-
-        shape = tuple(s + case["support"] + 1 for s in case["blurred"].shape)
-        uniform = np.full((case["support"],) * 2, 1.0 / case["support"] ** 2)
-        kernel = kernel_step(periodic_extension(case["sharp"], shape),
-                             periodic_extension(case["blurred"], shape), uniform,
-                             iterations=500).kernel
+        kernel = kernel_from_sharp(case["sharp"], case["blurred"], (case["support"],) * 2)
     else:
         kernel, _ = estimate_kernel(case["blurred"], case["support"], **options)
     seconds = time.perf_counter() - start
-    psnr = aligned_psnr(deconvolve(case["blurred"], kernel), case["sharp"])
-    known = aligned_psnr(deconvolve(case["blurred"], case["kernel"]), case["sharp"])
-    return {"case": case["name"], "kernel_size": list(case["kernel"].shape), "psnr": psnr,
-            "psnr_known_kernel": known, "error_ratio": 10 ** ((known - psnr) / 10),
+    restored = deconvolve(case["blurred"], kernel)
+    known = deconvolve(case["blurred"], case["kernel"])
+    return {"case": case["name"], "kernel_size": list(case["kernel"].shape),
+            "psnr": aligned_psnr(restored, case["sharp"]),
+            "psnr_known_kernel": aligned_psnr(known, case["sharp"]),
+            "error_ratio": error_ratio(restored, known, case["sharp"]),
             "kernel_similarity": kernel_similarity(kernel, case["kernel"]), "seconds": seconds}
 
 
