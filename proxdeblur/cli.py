@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
     deconv.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES,
                         default="hyper-laplacian",
-                        help="image prior; dncnn, drunet: plug-and-play HQS")
+                        help=f"image prior; {', '.join(DENOISER_NAMES)}: plug-and-play HQS")
     deconv.add_argument("--lam", type=float, default=None,
                         help="prior weight; None: the prior's tuned value (3e-4 for "
                         "hyper-laplacian, raised automatically with the estimated noise)")
@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="noise standard deviation on the 0-255 scale, in [0, 50] "
                          "(e.g. 25 for sigma 25/255 = 0.098 on the [0, 1] scale)")
     denoise.add_argument("--weights", type=Path, default=None,
-                         help="a bundled denoiser (dncnn, drunet) or a local weights file; "
+                         help=f"a bundled denoiser ({', '.join(DENOISER_NAMES)}) or a local weights file; "
                          "None: proxdeblur.denoise's default")
     denoise.add_argument("--ensemble", type=int, choices=(1, 2, 4, 8), default=2,
                          help="average the network over this many flips/rotations of the image "

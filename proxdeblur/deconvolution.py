@@ -13,6 +13,7 @@ the input is returned.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -21,6 +22,7 @@ from skimage.restoration import estimate_sigma
 from ._validation import as_image, as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 from .operators import BOUNDARY_MODES, Convolution
+from .priors.bundled import bundled_names
 from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
@@ -72,7 +74,7 @@ def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
 
 
 #: Names of learned denoisers usable as ``prior`` (plug-and-play HQS).
-DENOISER_NAMES = ("dncnn", "drunet")
+DENOISER_NAMES = bundled_names("denoiser")
 #: DPIR's trade-off λ (Zhang et al., "Plug-and-play image restoration with deep
 #: denoiser prior", TPAMI 2021): the prior weight is ``λ σ_n²``. Kept although
 #: Levin et al. 2009 prefers 0.35 (+0.13 dB): on synthetic blur 0.35 loses
@@ -100,10 +102,12 @@ CG_ITERATIONS = 4
 
 
 def _is_denoiser(prior) -> bool:
-    from .priors.learned import LearnedPrior
-
-    return (isinstance(prior, str) and prior in DENOISER_NAMES) or (
-        isinstance(prior, LearnedPrior) and prior.role == "denoiser")
+    if isinstance(prior, str):
+        return prior in DENOISER_NAMES
+    # a LearnedPrior exists only once its module is loaded: classical runs never load torch
+    learned = sys.modules.get("proxdeblur.priors.learned")
+    return (learned is not None and isinstance(prior, learned.LearnedPrior)
+            and prior.role == "denoiser")
 
 
 def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):

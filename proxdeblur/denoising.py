@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._validation import as_image, check_positive
 from .errors import InvalidArgumentError
-from .priors.learned import LearnedPrior
+
+if TYPE_CHECKING:  # torch loads on first use, not on `import proxdeblur`
+    from .priors.learned import LearnedPrior
 
 __all__ = ["denoise", "get_denoiser", "DEFAULT_DENOISER", "DENOISE_ENSEMBLE", "DENOISE_PRECISION"]
 
@@ -36,6 +39,8 @@ def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32"
     own device, precision, ensemble and cycle kept), or a bundled name / weights
     path loaded once per process and setting (see :class:`LearnedPrior` for the
     meaning of ``precision``, ``ensemble`` and ``cycle``)."""
+    from .priors.learned import LearnedPrior
+
     if isinstance(denoiser, LearnedPrior):
         if denoiser.role != "denoiser":
             raise InvalidArgumentError("denoiser", "a LearnedPrior in the 'denoiser' role",

@@ -60,3 +60,27 @@ def test_bundled_files_match_their_checksums_and_cards():
                     "scores"):
             assert key in card, (name, key)
         zoo.load_prior(name, device="cpu")
+
+
+def test_classical_work_does_not_load_torch():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, proxdeblur\n"
+        "from proxdeblur.kernels import motion_kernel\n"
+        "k = motion_kernel(5)\n"
+        "y = proxdeblur.Convolution(k, 'valid').forward(np.random.default_rng(0).random((40, 40)))\n"
+        "proxdeblur.deconvolve(y, k)\n"
+        "proxdeblur.deblur(y, 5, progress=False)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "proxdeblur.deconvolve(y, k, prior='dncnn', iterations=2)\n"
+        "assert 'torch' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+
+
+def test_bundled_denoiser_names_come_from_the_bundled_table():
+    from proxdeblur.deconvolution import DENOISER_NAMES
+
+    assert set(DENOISER_NAMES) == {n for n, e in zoo.BUNDLED.items() if e["role"] == "denoiser"}
+    assert "gcm_generator" not in DENOISER_NAMES

@@ -8,8 +8,8 @@ A weights file is a ``torch.save`` of a plain dictionary::
 loaded with ``torch.load(..., weights_only=True)`` (no code is unpickled).
 Bundled files live in ``proxdeblur/priors/weights/`` beside a JSON model card
 each (architecture and size, training command, data, seconds of training,
-measured scores), and are listed in :data:`BUNDLED` with their SHA-256, which
-is checked before every load.
+measured scores), and are listed in :data:`BUNDLED` (:mod:`proxdeblur.priors.bundled`)
+with their SHA-256, which is checked before every load.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ImageFileError, InvalidArgumentError
+from .bundled import BUNDLED
 from .learned import ROLES, LearnedPrior
 from .nets import DnCNN, GCMGenerator, UNetDenoiser
 
@@ -31,17 +32,6 @@ __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card
 ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser}
 #: The role a weights file's network plays unless told otherwise.
 DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser"}
-
-#: Bundled weights: name -> file, checksum, role, model card.
-BUNDLED: dict[str, dict] = {
-    "dncnn": {"file": "dncnn_gray.pt", "role": "denoiser",
-              "sha256": "a04f331cb899dc5e3f97c55599001bb19ae3666d72ab8d0fe9d21e17ac41e2d3"},
-    "drunet": {"file": "drunet_gray.pt", "role": "denoiser",
-               "sha256": "2c0bb7e16ad600bf624d073f41811aec24daa6e1b4040f53133ca52881b7dd65"},
-    "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
-                      "sha256": "a68cc0df2d02cb9ab553d5cbdee4cf1ebd6907613fdcd8b03cd08ff672fa3143"},
-}
-
 
 def bundled_path(name: str) -> Path:
     """Path of a bundled weights file inside the installed package."""

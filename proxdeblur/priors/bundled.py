@@ -1,0 +1,24 @@
+"""The table of bundled weights, kept free of torch so that importing
+:mod:`proxdeblur` (which needs the bundled denoiser names) does not load it.
+
+:mod:`proxdeblur.priors.zoo` loads the files; this module only names them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BUNDLED", "bundled_names"]
+
+#: Bundled weights: name -> file (in ``proxdeblur/priors/weights/``), role, SHA-256.
+BUNDLED: dict[str, dict] = {
+    "dncnn": {"file": "dncnn_gray.pt", "role": "denoiser",
+              "sha256": "a04f331cb899dc5e3f97c55599001bb19ae3666d72ab8d0fe9d21e17ac41e2d3"},
+    "drunet": {"file": "drunet_gray.pt", "role": "denoiser",
+               "sha256": "2c0bb7e16ad600bf624d073f41811aec24daa6e1b4040f53133ca52881b7dd65"},
+    "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
+                      "sha256": "a68cc0df2d02cb9ab553d5cbdee4cf1ebd6907613fdcd8b03cd08ff672fa3143"},
+}
+
+
+def bundled_names(role: str) -> tuple[str, ...]:
+    """Names of the bundled priors of one role, in the table's order."""
+    return tuple(name for name, entry in BUNDLED.items() if entry["role"] == role)
