@@ -129,6 +129,52 @@ def test_warm_start_pairs_solve_the_warm_start_equation():
                                atol=1e-9)
 
 
+def test_perturbed_kernels_are_centred_simplex_points_near_the_true_one():
+    from proxdeblur.kernels import motion_kernel
+    from proxdeblur.metrics import kernel_similarity
+    from proxdeblur.training.gcm_generator import perturb_kernel
+
+    rng = np.random.default_rng(2)
+    for seed in range(6):
+        kernel = motion_kernel(15, seed=seed)
+        estimate = perturb_kernel(kernel, rng)
+        assert estimate.shape == kernel.shape and estimate.min() >= 0
+        assert estimate.sum() == pytest.approx(1.0)
+        rows, cols = np.indices(estimate.shape)
+        centre = ((rows * estimate).sum(), (cols * estimate).sum())
+        assert np.allclose(centre, (7, 7), atol=0.5)
+        assert 0.5 < kernel_similarity(estimate, kernel) < 0.999
+
+
+def test_warm_start_from_an_iterate_with_a_wrong_kernel_solves_its_equation():
+    from proxdeblur.kernels import motion_kernel
+    from proxdeblur.training.gcm_generator import _gradients, _transfer, perturb_kernel, warm_start_pairs
+
+    sharp = np.random.default_rng(0).random((32, 32))
+    warm, target, gamma = warm_start_pairs(sharp, np.random.default_rng(5), kernel_seed=3,
+                                           kernel_error=1.0, iterate_mix=1.0)
+    plain, _, _ = warm_start_pairs(sharp, np.random.default_rng(5), kernel_seed=3)
+    assert not np.allclose(warm, plain)
+    # replay the draws: (K̂ᵀK̂ + 2γ)u = K̂ᵀg + 2γ(β∇x + (1 − β)g) with K̂ the perturbed kernel
+    replay = np.random.default_rng(5)
+    size = int(replay.choice((5, 7, 9, 11, 13, 15, 17, 19)))
+    kernel = motion_kernel(size, seed=3)
+    K = _transfer(kernel, sharp.shape)
+    blurred = np.fft.irfft2(K * np.fft.rfft2(sharp), s=sharp.shape)
+    blurred = blurred + replay.uniform(0, 0.01) * replay.standard_normal(sharp.shape)
+    assert gamma == pytest.approx(np.exp(replay.uniform(*np.log((0.002, 0.2)))))
+    g = _gradients(blurred)
+    replay.uniform()
+    beta = replay.uniform()
+    replay.uniform()
+    wrong = _transfer(perturb_kernel(kernel, replay), sharp.shape)
+    iterate = beta * _gradients(sharp) + (1 - beta) * g
+    U, G, S = np.fft.rfft2(warm), np.fft.rfft2(g), np.fft.rfft2(iterate)
+    np.testing.assert_allclose((np.abs(wrong) ** 2 + 2 * gamma) * U,
+                               np.conj(wrong) * G + 2 * gamma * S, atol=1e-9)
+    np.testing.assert_allclose(target, _gradients(sharp))
+
+
 def test_tiny_gcm_generator_training_lowers_its_loss(tmp_path):
     import json
 
