@@ -76,11 +76,17 @@ def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
 #: Names of learned denoisers usable as ``prior`` (plug-and-play HQS).
 DENOISER_NAMES = bundled_names("denoiser")
 #: DPIR's trade-off λ (Zhang et al., "Plug-and-play image restoration with deep
-#: denoiser prior", TPAMI 2021): the prior weight is ``λ σ_n²``. Kept although
-#: Levin et al. 2009 prefers 0.35 (+0.13 dB): on synthetic blur 0.35 loses
-#: 0.5 dB and 0.15 gains 0.4 (``benchmarks/pnp_weight.py``), so 0.23 is the
-#: compromise that was not chosen on the benchmark it is reported on.
-PNP_LAMBDA = 0.23
+#: denoiser prior", TPAMI 2021): the prior weight is ``λ(σ_n² + σ_m²)``. Chosen where
+#: the noise dominates: on BSD68 crops under synthetic blur (``benchmarks/pnp_weight.py``)
+#: with noise 2.55/255 and 5.1/255 both bundled denoisers peak at λ ≈ 0.4–0.5, and
+#: DPIR's 0.23 loses 0.9–1.7 dB there.
+PNP_LAMBDA = 0.45
+#: σ_m, the error floor of a real capture (kernel mismatch, exposure, 8-bit steps)
+#: that the noise estimate does not see: Levin et al. 2009 (σ̂_n ≈ 0.5/255) needs a
+#: weight ten times ``λσ̂_n²``. With it the weight on Levin is what the old rule
+#: ``0.23·max(σ_n, 2/255)²`` gave (same PSNR), and exactly modelled, almost noiseless
+#: synthetic blur pays 0.5–0.7 dB for it (``benchmarks/RESULTS.md``).
+PNP_MODEL_ERROR = 1.4 / 255
 #: First and smallest last denoiser noise level of the PnP schedule ([0, 1] scale).
 PNP_SIGMA_START = 49 / 255
 PNP_SIGMA_FLOOR = 2 / 255
@@ -112,15 +118,18 @@ def _is_denoiser(prior) -> bool:
 
 def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
     """The DPIR schedule: denoiser levels ``σ_k`` falling geometrically from
-    ``PNP_SIGMA_START`` to ``max(noise_sigma, PNP_SIGMA_FLOOR)`` and the HQS
-    penalties ``ρ_k = λ σ_n² / σ_k²`` (so that the z-step, ``prox`` of the
-    weight ``λσ_n²`` with step ``1/ρ_k``, denoises at exactly ``σ_k``).
+    ``PNP_SIGMA_START`` to ``max(σ_n, PNP_SIGMA_FLOOR)``, the prior weight
+    ``w = λ(σ_n² + σ_m²)`` with ``σ_m = PNP_MODEL_ERROR``, and the HQS penalties
+    ``ρ_k = w / σ_k²`` (so that the z-step, ``prox`` of the weight ``w`` with step
+    ``1/ρ_k``, denoises at exactly ``σ_k``). DPIR's weight is ``λσ_n²``; the
+    floor ``σ_m`` stands for the errors of a real capture besides its noise.
 
     Returns ``(weight, sigmas, rhos)``.
     """
-    sigma_end = max(float(noise_sigma), PNP_SIGMA_FLOOR)
+    noise_sigma = float(noise_sigma)
+    sigma_end = max(noise_sigma, PNP_SIGMA_FLOOR)
     sigmas = np.geomspace(PNP_SIGMA_START, min(sigma_end, PNP_SIGMA_START), iterations)
-    weight = lam * sigma_end**2
+    weight = lam * (noise_sigma**2 + PNP_MODEL_ERROR**2)
     return weight, sigmas, weight / sigmas**2
 
 
@@ -185,7 +194,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         :class:`~proxdeblur.priors.learned.LearnedPrior` for plug-and-play HQS:
         the z-step is the denoiser at levels falling geometrically from 49/255
         to the estimated noise level (at least
-        2/255), with ``ρ_k = λσ_n²/σ_k²`` (the DPIR schedule, :func:`pnp_schedule`).
+        2/255), with ``ρ_k = λ(σ_n² + σ_m²)/σ_k²`` (the DPIR schedule with an error
+        floor σ_m, :func:`pnp_schedule`).
         A bundled name runs the network as a two-member self-ensemble
         whose members cycle through the eight symmetries of the square from
         one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; Terris et
@@ -195,7 +205,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     lam : float, optional
         Prior weight for a named prior. Default: ``DEFAULT_LAM`` (3e-4 for the
         hyper-Laplacian) times :func:`noise_scale` of the image, which grows
-        with the estimated noise level. For a denoiser, DPIR's λ (default 0.23).
+        with the estimated noise level. For a denoiser, DPIR's λ (default ``PNP_LAMBDA`` = 0.45).
     p : float
         Exponent of the hyper-Laplacian prior, in (0, 1].
     boundary : str

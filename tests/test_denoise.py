@@ -5,7 +5,13 @@ import pytest
 
 from proxdeblur import Convolution, InvalidArgumentError, deconvolve, denoise, io, psnr
 from proxdeblur.cli import main
-from proxdeblur.deconvolution import DENOISER_NAMES, PNP_SIGMA_FLOOR, PNP_SIGMA_START, pnp_schedule
+from proxdeblur.deconvolution import (
+    DENOISER_NAMES,
+    PNP_MODEL_ERROR,
+    PNP_SIGMA_FLOOR,
+    PNP_SIGMA_START,
+    pnp_schedule,
+)
 from proxdeblur.kernels import motion_kernel
 
 
@@ -36,9 +42,11 @@ def test_pnp_schedule_ties_rho_to_sigma():
     weight, sigmas, rhos = pnp_schedule(0.01, 8, lam=0.23)
     assert sigmas[0] == pytest.approx(PNP_SIGMA_START) and sigmas[-1] == pytest.approx(0.01)
     assert np.all(np.diff(sigmas) < 0)
-    assert weight == pytest.approx(0.23 * 0.01**2)
+    assert weight == pytest.approx(0.23 * (0.01**2 + PNP_MODEL_ERROR**2))
     np.testing.assert_allclose(np.sqrt(weight / rhos), sigmas)  # the z-step denoises at sigma_k
-    assert pnp_schedule(0.0, 4)[1][-1] == pytest.approx(PNP_SIGMA_FLOOR)
+    weight, sigmas, _ = pnp_schedule(0.0, 4, lam=0.5)
+    assert sigmas[-1] == pytest.approx(PNP_SIGMA_FLOOR)
+    assert weight == pytest.approx(0.5 * PNP_MODEL_ERROR**2)  # a noiseless image keeps a weight
 
 
 @pytest.mark.parametrize("name", DENOISER_NAMES)
