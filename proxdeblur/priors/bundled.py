@@ -15,7 +15,7 @@ BUNDLED: dict[str, dict] = {
     "drunet": {"file": "drunet_gray.pt", "role": "denoiser",
                "sha256": "2c0bb7e16ad600bf624d073f41811aec24daa6e1b4040f53133ca52881b7dd65"},
     "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
-                      "sha256": "a68cc0df2d02cb9ab553d5cbdee4cf1ebd6907613fdcd8b03cd08ff672fa3143"},
+                      "sha256": "913fd07b97f40b4c213b837af0b8d29c4c50d5c247e8177b24f4913d6db51578"},
 }
 
 
