@@ -314,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"image prior; {', '.join(DENOISER_NAMES)}: plug-and-play HQS")
     deconv.add_argument("--lam", type=float, default=None,
                         help="prior weight; None: the prior's tuned value (3e-4 for "
-                        "hyper-laplacian, raised automatically with the estimated noise)")
+                        "hyper-laplacian, raised automatically with the estimated noise; for a "
+                        "denoiser the lambda of the PnP weight lambda*(sigma_n^2 + sigma_m^2), 0.45)")
     deconv.add_argument("--p", type=float, default=0.8, help="hyper-Laplacian exponent, (0, 1]")
     deconv.add_argument("--iterations", type=int, default=10, help="HQS iterations")
     deconv.add_argument("--boundary", choices=BOUNDARY_MODES, default="valid",
