@@ -1,14 +1,17 @@
-"""Blur-kernel utilities: validation, centring and a motion-trajectory generator."""
+"""Blur-kernel utilities: validation, centring, transfer functions and a motion-trajectory
+generator."""
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft as sfft
 from scipy import ndimage
 
 from ._validation import as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 
-__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel", "project_simplex"]
+__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel", "project_simplex",
+           "transfer_function"]
 
 
 def validate_kernel(kernel, name: str = "kernel", normalize: bool = True) -> np.ndarray:
@@ -60,6 +63,17 @@ def centre_kernel(kernel) -> np.ndarray:
     dx = int(round(k.shape[1] // 2 - cx))
     out = ndimage.shift(k, (dy, dx), order=0, mode="constant")
     return out / out.sum()
+
+
+def transfer_function(kernel: np.ndarray, shape, workers: int | None = None) -> np.ndarray:
+    """The real-FFT transfer function (MATLAB's ``psf2otf``) of a kernel centred at
+    ``(kh//2, kw//2)`` on a periodic grid of ``shape``: the kernel zero-padded to
+    ``shape``, rolled so that its centre sits at the origin, then ``rfft2``."""
+    kh, kw = kernel.shape
+    padded = np.zeros(shape)
+    padded[:kh, :kw] = kernel
+    padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    return sfft.rfft2(padded, workers=workers)
 
 
 def motion_kernel(size: int = 15, *, length: float | None = None, seed: int | None = 0,

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from ._differences import adjoint_axpy, adjoint_differences, forward_differences
 from ._validation import as_kernel, check_positive
 from .errors import InvalidArgumentError
+from .kernels import transfer_function
 
 __all__ = [
     "LinearOperator",
@@ -155,10 +156,7 @@ def _power_iteration(op: LinearOperator, shape: tuple, iterations: int = 50,
 @lru_cache(maxsize=32)
 def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple) -> np.ndarray:
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kshape)
-    padded = np.zeros(grid)
-    padded[: kshape[0], : kshape[1]] = kernel
-    padded = np.roll(padded, (-(kshape[0] // 2), -(kshape[1] // 2)), axis=(0, 1))
-    return sfft.rfft2(padded, workers=_workers(padded))
+    return transfer_function(kernel, grid, workers=_workers(np.broadcast_to(0.0, grid)))
 
 
 class Convolution(LinearOperator):

@@ -109,7 +109,8 @@ def test_gcm_generator_is_the_identity_untrained_and_has_seven_bn_blocks():
 
 
 def test_warm_start_pairs_solve_the_warm_start_equation():
-    from proxdeblur.training.gcm_generator import _gradients, _transfer, warm_start_pairs
+    from proxdeblur.kernels import transfer_function
+    from proxdeblur.training.gcm_generator import _gradients, warm_start_pairs
 
     rng = np.random.default_rng(0)
     sharp = rng.random((32, 32))
@@ -120,7 +121,7 @@ def test_warm_start_pairs_solve_the_warm_start_equation():
     size = int(replay.choice((5, 7, 9, 11, 13, 15, 17, 19)))
     from proxdeblur.kernels import motion_kernel
 
-    K = _transfer(motion_kernel(size, seed=3), sharp.shape)
+    K = transfer_function(motion_kernel(size, seed=3), sharp.shape)
     blurred = np.fft.irfft2(K * np.fft.rfft2(sharp), s=sharp.shape)
     blurred = blurred + replay.uniform(0, 0.01) * replay.standard_normal(sharp.shape)
     g = _gradients(blurred)
@@ -147,8 +148,8 @@ def test_perturbed_kernels_are_centred_simplex_points_near_the_true_one():
 
 
 def test_warm_start_from_an_iterate_with_a_wrong_kernel_solves_its_equation():
-    from proxdeblur.kernels import motion_kernel
-    from proxdeblur.training.gcm_generator import _gradients, _transfer, perturb_kernel, warm_start_pairs
+    from proxdeblur.kernels import motion_kernel, transfer_function
+    from proxdeblur.training.gcm_generator import _gradients, perturb_kernel, warm_start_pairs
 
     sharp = np.random.default_rng(0).random((32, 32))
     warm, target, gamma = warm_start_pairs(sharp, np.random.default_rng(5), kernel_seed=3,
@@ -159,7 +160,7 @@ def test_warm_start_from_an_iterate_with_a_wrong_kernel_solves_its_equation():
     replay = np.random.default_rng(5)
     size = int(replay.choice((5, 7, 9, 11, 13, 15, 17, 19)))
     kernel = motion_kernel(size, seed=3)
-    K = _transfer(kernel, sharp.shape)
+    K = transfer_function(kernel, sharp.shape)
     blurred = np.fft.irfft2(K * np.fft.rfft2(sharp), s=sharp.shape)
     blurred = blurred + replay.uniform(0, 0.01) * replay.standard_normal(sharp.shape)
     assert gamma == pytest.approx(np.exp(replay.uniform(*np.log((0.002, 0.2)))))
@@ -167,7 +168,7 @@ def test_warm_start_from_an_iterate_with_a_wrong_kernel_solves_its_equation():
     replay.uniform()
     beta = replay.uniform()
     replay.uniform()
-    wrong = _transfer(perturb_kernel(kernel, replay), sharp.shape)
+    wrong = transfer_function(perturb_kernel(kernel, replay), sharp.shape)
     iterate = beta * _gradients(sharp) + (1 - beta) * g
     U, G, S = np.fft.rfft2(warm), np.fft.rfft2(g), np.fft.rfft2(iterate)
     np.testing.assert_allclose((np.abs(wrong) ** 2 + 2 * gamma) * U,

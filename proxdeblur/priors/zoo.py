@@ -33,6 +33,7 @@ ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": U
 #: The role a weights file's network plays unless told otherwise.
 DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser"}
 
+
 def bundled_path(name: str) -> Path:
     """Path of a bundled weights file inside the installed package."""
     entry = BUNDLED[name]

@@ -73,7 +73,7 @@ from tqdm.auto import tqdm
 from .. import shrinkage
 from .._validation import as_image, check_in_range, check_int, check_positive
 from ..errors import InvalidArgumentError
-from ..kernels import centre_kernel, project_simplex
+from ..kernels import centre_kernel, project_simplex, transfer_function
 from ..padding import periodic_extension
 
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
@@ -112,15 +112,6 @@ def _gradients(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.roll(x, -1, axis=0) - x, np.roll(x, -1, axis=1) - x
 
 
-def _otf(kernel: np.ndarray, shape) -> np.ndarray:
-    """Transfer function of a centred kernel on a periodic grid of ``shape``."""
-    padded = np.zeros(shape)
-    kh, kw = kernel.shape
-    padded[:kh, :kw] = kernel
-    padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    return sfft.rfft2(padded)
-
-
 def latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, lam_intensity: float = 0.0,
                 *, image_step: str = "l0", p: float = 0.8, rho_growth: float = 2.0,
                 rho_max: float = 1e5) -> np.ndarray:
@@ -134,7 +125,7 @@ def latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, lam_intensi
     ``(KᵀK + ρDᵀD + ρ[λ_i>0] I) u = Kᵀy + ρDᵀz_g + ρ z_i`` by FFT.
     """
     shape = blurred.shape
-    K = _otf(kernel, shape)
+    K = transfer_function(kernel, shape)
     delta = np.zeros(shape)
     delta[0, 0] = 1.0
     dv, dh = (sfft.rfft2(g) for g in _gradients(delta))

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..kernels import centre_kernel, motion_kernel
+from ..kernels import centre_kernel, motion_kernel, transfer_function
 from ..priors.nets.gcm_generator import GCMGenerator
 from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network, trainer_parser
@@ -59,13 +59,6 @@ NOISE_MAX = 0.01
 def _gradients(x: np.ndarray) -> np.ndarray:
     """Circular forward differences of ``(..., H, W)``: shape ``(2, ..., H, W)``."""
     return np.stack([np.roll(x, -1, axis=-2) - x, np.roll(x, -1, axis=-1) - x])
-
-
-def _transfer(kernel: np.ndarray, shape) -> np.ndarray:
-    padded = np.zeros(shape)
-    kh, kw = kernel.shape
-    padded[:kh, :kw] = kernel
-    return np.fft.rfft2(np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1)))
 
 
 def perturb_kernel(kernel: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -100,7 +93,7 @@ def warm_start_pairs(sharp: np.ndarray, rng: np.random.Generator,
     size = int(rng.choice(KERNEL_SIZES))
     seed = int(rng.integers(1 << 31)) if kernel_seed is None else kernel_seed
     kernel = motion_kernel(size, seed=seed)
-    K = _transfer(kernel, sharp.shape)
+    K = transfer_function(kernel, sharp.shape)
     blurred = np.fft.irfft2(K * np.fft.rfft2(sharp), s=sharp.shape)
     blurred = blurred + rng.uniform(0, NOISE_MAX) * rng.standard_normal(sharp.shape)
     gamma = float(np.exp(rng.uniform(*np.log(GAMMA_RANGE))))
@@ -111,7 +104,7 @@ def warm_start_pairs(sharp: np.ndarray, rng: np.random.Generator,
         beta = rng.uniform()
         iterate = beta * target + (1 - beta) * observed_gradients
     if kernel_error > 0 and rng.uniform() < kernel_error:
-        K = _transfer(perturb_kernel(kernel, rng), sharp.shape)
+        K = transfer_function(perturb_kernel(kernel, rng), sharp.shape)
     observed = np.fft.rfft2(observed_gradients, axes=(-2, -1))
     start = np.fft.rfft2(iterate, axes=(-2, -1))
     warm = (np.conj(K) * observed + 2 * gamma * start) / (np.abs(K) ** 2 + 2 * gamma)
