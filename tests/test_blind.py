@@ -71,6 +71,38 @@ def test_kernel_step_objective_matches_a_direct_evaluation():
     assert result.objective[0] == pytest.approx(direct - constant, rel=1e-9, abs=1e-9)
 
 
+def test_kernel_step_absolute_weight_equals_the_relative_one_it_stands_for():
+    latent = _scene(7)
+    blurred = Convolution(motion_kernel(5, seed=3), "circular").forward(latent)
+    energy = sum(np.sum(g ** 2) for g in (np.roll(latent, -1, 0) - latent,
+                                          np.roll(latent, -1, 1) - latent))
+    start = np.full((5, 5), 1 / 25)
+    relative = kernel_step(latent, blurred, start, eta=0.05, iterations=40)
+    absolute = kernel_step(latent, blurred, start, eta=123.0, iterations=40, weight=0.05 * energy)
+    np.testing.assert_allclose(absolute.kernel, relative.kernel, atol=1e-12)
+    # a heavier ℓ2 term spreads the kernel: its largest entry falls
+    heavy = kernel_step(latent, blurred, start, iterations=40, weight=50 * energy)
+    assert heavy.kernel.max() < relative.kernel.max()
+    with pytest.raises(InvalidArgumentError, match="weight"):
+        kernel_step(latent, blurred, start, weight=-1.0)
+
+
+def test_estimate_kernels_weight_is_per_input_pixel(monkeypatch):
+    from proxdeblur.solvers import blind
+
+    seen = []
+    real = blind.kernel_step
+
+    def spy(*args, weight=None, **kwargs):
+        seen.append(weight)
+        return real(*args, weight=weight, **kwargs)
+
+    monkeypatch.setattr(blind, "kernel_step", spy)
+    image = Convolution(motion_kernel(5, seed=1), "circular").forward(_scene(2, (48, 40)))
+    estimate_kernel(image, 5, eta=1e-3, iterations=1)
+    assert seen and all(w == pytest.approx(1e-3 * 48 * 40) for w in seen)
+
+
 def test_periodic_extension_keeps_the_image_and_is_harmonic_on_the_band():
     image = np.random.default_rng(0).random((20, 23))
     out = periodic_extension(image, (27, 31))
