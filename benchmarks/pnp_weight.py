@@ -1,6 +1,6 @@
 """The PnP weight λ checked away from Levin: BSD68 crops under synthetic "valid" blur.
 
-    python benchmarks/pnp_weight.py --data ../shared/data [--lams 0.23,0.35,0.5,0.7]
+    python benchmarks/pnp_weight.py --data ../shared/data [--lams 0.23,0.35,0.45,0.7]
         [--images 8] [--noise 0.002] [--threads 1] [--denoisers dncnn,drunet]
 
 Takes the centre 256×256 of the first ``--images`` BSD68 images (gray), blurs each
@@ -43,7 +43,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path,
                         help="the shared data folder (with bsd68/ and motion_kernels/)")
-    parser.add_argument("--lams", default="0.23,0.35,0.5,0.7", help="PnP weights to try")
+    parser.add_argument("--lams", default="0.23,0.35,0.45,0.7",
+                        help="PnP weights to try (0.45 is deconvolve's default)")
     parser.add_argument("--images", type=int, default=8)
     parser.add_argument("--noise", type=float, default=0.002)
     parser.add_argument("--threads", type=int, default=1)
