@@ -103,6 +103,21 @@ def test_estimate_kernels_weight_is_per_input_pixel(monkeypatch):
     assert seen and all(w == pytest.approx(1e-3 * 48 * 40) for w in seen)
 
 
+def test_kernels_carried_to_a_finer_level_stay_on_the_simplex_and_centred():
+    from proxdeblur.solvers.blind import _resize_kernel
+
+    yy, xx = np.mgrid[-3:4, -3:4]
+    gaussian = np.exp(-(yy ** 2 + xx ** 2) / 3.0)
+    for kernel in (gaussian / gaussian.sum(), motion_kernel(7, seed=5)):
+        larger = _resize_kernel(kernel, (11, 9))
+        assert larger.shape == (11, 9)
+        assert np.all(larger >= 0) and np.isclose(larger.sum(), 1.0)
+    larger = _resize_kernel(gaussian / gaussian.sum(), (11, 11))
+    np.testing.assert_allclose(larger, larger[::-1, ::-1], atol=1e-12)
+    centre = [np.sum(larger * g) for g in np.mgrid[0:11, 0:11]]
+    np.testing.assert_allclose(centre, [5, 5], atol=1e-9)
+
+
 def test_periodic_extension_keeps_the_image_and_is_harmonic_on_the_band():
     image = np.random.default_rng(0).random((20, 23))
     out = periodic_extension(image, (27, 31))
