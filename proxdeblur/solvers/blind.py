@@ -54,7 +54,7 @@ three are standard in practice and switchable.
 
 Known limitation, measured on Levin et al. 2009 (``benchmarks/RESULTS.md``):
 the kernel step is not what limits the estimate — given the true sharp image
-it returns kernels that restore *better* than the true ones (35.0 dB against
+it returns kernels that restore *better* than the true ones (34.9 dB against
 33.8 dB, similarity 0.96; Levin's blur is a photograph, not an exact
 convolution) — the latent image is. The ℓ0 latent's edges are
 sharper than real ones, so the kernel absorbs the difference and comes out
@@ -86,7 +86,11 @@ from ..kernels import centre_kernel, project_simplex, transfer_function
 from ..padding import periodic_extension
 
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
-           "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS"]
+           "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS", "KERNEL_ETA"]
+
+#: :func:`estimate_kernel`'s kernel weight per input pixel: the kernel step's
+#: ``½η‖k‖²`` has ``η = KERNEL_ETA · H·W`` at every level (module docstring).
+KERNEL_ETA = 1.5e-4
 
 IMAGE_STEPS = ("l0", "lp", "gcm")
 
@@ -420,7 +424,7 @@ def _fast_len(n: int) -> int:
 
 def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 2e-3,
                     lam_intensity: float = 0.0, lam_decay: float = 1.1, lam_min: float = 1e-4,
-                    p: float = 0.8, iterations: int = 5, eta: float = 1.5e-4,
+                    p: float = 0.8, iterations: int = 5, eta: float = KERNEL_ETA,
                     kernel_iterations: int = 100, threshold: float = 0.0, prune: float = 0.0,
                     centre: bool = True, edge_ratio: float = 0.0, coarsest: int = 3,
                     refine: int = 0, refine_lam: float = 3e-4, generator=None,
