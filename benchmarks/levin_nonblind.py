@@ -7,7 +7,7 @@ blurred images, scores both with the aligned protocol of
 :mod:`proxdeblur.metrics`, and prints a table with means and median seconds.
 
     python benchmarks/levin_nonblind.py --data ../shared/data/levin09 [--out results.json]
-        [--repeat 3] [--prior hyper-laplacian|dncnn|drunet] [--lam 3e-4] [--threads 1]
+        [--repeat 3] [--prior hyper-laplacian|dncnn|drunet|dncnn+drunet] [--lam 3e-4] [--threads 1]
         [--precision fp32|bf16|auto] [--ensemble 1|2|4|8] [--cycle on|off]
 
 ``--threads 1`` (default) pins FFT, BLAS and numba to one core, the protocol

@@ -22,7 +22,7 @@ from skimage.restoration import estimate_sigma
 from ._validation import as_image, as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 from .operators import BOUNDARY_MODES, Convolution
-from .priors.bundled import bundled_names
+from .priors.bundled import DENOISER_COMBINATIONS, bundled_names
 from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
@@ -74,7 +74,7 @@ def make_prior(name: str, lam: float | None = None, p: float = 0.8) -> Prior:
 
 
 #: Names of learned denoisers usable as ``prior`` (plug-and-play HQS).
-DENOISER_NAMES = bundled_names("denoiser")
+DENOISER_NAMES = bundled_names("denoiser") + DENOISER_COMBINATIONS
 #: DPIR's trade-off λ (Zhang et al., "Plug-and-play image restoration with deep
 #: denoiser prior", TPAMI 2021): the prior weight is ``λ(σ_n² + σ_m²)``. Chosen where
 #: the noise dominates: on BSD68 crops under synthetic blur (``benchmarks/pnp_weight.py``)
@@ -112,8 +112,10 @@ def _is_denoiser(prior) -> bool:
         return prior in DENOISER_NAMES
     # a LearnedPrior exists only once its module is loaded: classical runs never load torch
     learned = sys.modules.get("proxdeblur.priors.learned")
-    return (learned is not None and isinstance(prior, learned.LearnedPrior)
-            and prior.role == "denoiser")
+    ensemble = sys.modules.get("proxdeblur.priors.denoiser_ensemble")
+    return ((learned is not None and isinstance(prior, learned.LearnedPrior)
+             and prior.role == "denoiser")
+            or (ensemble is not None and isinstance(prior, ensemble.DenoiserEnsemble)))
 
 
 def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
@@ -135,9 +137,11 @@ def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
 
 def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
                  ensemble: int | None = None, cycle: bool | None = None):
-    """The denoiser :func:`deconvolve` runs for ``prior=denoiser``: a bundled name
-    or weights path loaded with ``PNP_PRECISION``, ``PNP_ENSEMBLE`` and
-    ``PNP_CYCLE`` (each overridable), or a :class:`LearnedPrior` as given."""
+    """The denoiser :func:`deconvolve` runs for ``prior=denoiser``: a bundled name,
+    names joined by ``+`` or a weights path, loaded with ``PNP_PRECISION``,
+    ``PNP_ENSEMBLE`` and ``PNP_CYCLE`` (each overridable; with ``cycle`` a joined
+    name alternates its networks over the iterations), or a :class:`LearnedPrior`
+    or ``DenoiserEnsemble`` as given."""
     from .denoising import get_denoiser
 
     return get_denoiser(denoiser, precision=PNP_PRECISION if precision is None else precision,
@@ -190,8 +194,11 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     prior : str, Prior or LearnedPrior
         ``"hyper-laplacian"`` (default), ``"tv"``, ``"l0-gradient"``,
         ``"wavelet"``, or any prior object accepted by :func:`~proxdeblur.solvers.hqs`;
-        or a bundled denoiser (``"dncnn"``, ``"drunet"``) / a denoiser
-        :class:`~proxdeblur.priors.learned.LearnedPrior` for plug-and-play HQS:
+        or a bundled denoiser (``"dncnn"``, ``"drunet"``, or both in turn,
+        ``"dncnn+drunet"``: one per iteration, alternating — the best of the three
+        on Levin et al. 2009, see :mod:`proxdeblur.priors.denoiser_ensemble`) / a
+        denoiser :class:`~proxdeblur.priors.learned.LearnedPrior` or
+        :class:`~proxdeblur.priors.denoiser_ensemble.DenoiserEnsemble` for plug-and-play HQS:
         the z-step is the denoiser at levels falling geometrically from 49/255
         to the estimated noise level (at least
         2/255), with ``ρ_k = λ(σ_n² + σ_m²)/σ_k²`` (the DPIR schedule with an error
@@ -200,8 +207,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         whose members cycle through the eight symmetries of the square from
         one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; Terris et
         al., CVPR 2024), in bfloat16 where the hardware has it natively
-        (``precision="auto"``); a :class:`LearnedPrior` passed in keeps its own
-        precision, ensemble and cycle.
+        (``precision="auto"``); a :class:`LearnedPrior` or ``DenoiserEnsemble``
+        passed in keeps its own precision, ensemble and cycle.
     lam : float, optional
         Prior weight for a named prior. Default: ``DEFAULT_LAM`` (3e-4 for the
         hyper-Laplacian) times :func:`noise_scale` of the image, which grows

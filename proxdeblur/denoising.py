@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,20 +35,33 @@ def _cached(name: str, device: str | None, precision: str, ensemble: int,
 
 
 def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32",
-                 ensemble: int = 1, cycle: bool = False) -> LearnedPrior:
-    """A denoiser prior: a :class:`LearnedPrior` in the denoiser role as given (its
-    own device, precision, ensemble and cycle kept), or a bundled name / weights
-    path loaded once per process and setting (see :class:`LearnedPrior` for the
-    meaning of ``precision``, ``ensemble`` and ``cycle``)."""
+                 ensemble: int = 1, cycle: bool = False):
+    """A denoiser prior: a :class:`LearnedPrior` or ``DenoiserEnsemble`` as given
+    (its own device, precision, ensemble and cycle kept), or a bundled name /
+    weights path loaded once per process and setting (see :class:`LearnedPrior`
+    for the meaning of ``precision``, ``ensemble`` and ``cycle``).
+
+    Names joined by ``+`` (e.g. ``"dncnn+drunet"``) give a
+    :class:`~proxdeblur.priors.denoiser_ensemble.DenoiserEnsemble` of those
+    denoisers, each loaded with these settings; ``cycle`` then also makes the
+    ensemble alternate its members over calls instead of averaging them.
+    """
+    from .priors.denoiser_ensemble import DenoiserEnsemble
     from .priors.learned import LearnedPrior
 
-    if isinstance(denoiser, LearnedPrior):
+    if isinstance(denoiser, (LearnedPrior, DenoiserEnsemble)):
         if denoiser.role != "denoiser":
             raise InvalidArgumentError("denoiser", "a LearnedPrior in the 'denoiser' role",
                                        repr(denoiser.role))
         return denoiser
-    return _cached(str(denoiser), None if device is None else str(device), precision, ensemble,
-                   bool(cycle))
+    key = (None if device is None else str(device), precision, ensemble, bool(cycle))
+    name = str(denoiser)
+    if isinstance(denoiser, str) and "+" in name and not Path(name).exists():
+        parts = name.split("+")
+        if any(not part for part in parts):
+            raise InvalidArgumentError("denoiser", "names joined by '+', none empty", repr(name))
+        return DenoiserEnsemble([_cached(part, *key) for part in parts], cycle=bool(cycle))
+    return _cached(name, *key)
 
 
 def denoise(image, sigma: float, *, denoiser=DEFAULT_DENOISER, device=None,
@@ -62,9 +76,10 @@ def denoise(image, sigma: float, *, denoiser=DEFAULT_DENOISER, device=None,
     sigma : float
         Noise standard deviation on the [0, 1] scale (σ/255 for 8-bit
         levels), in [0, 50/255] — the range the bundled network was trained on.
-    denoiser : str, Path or LearnedPrior
+    denoiser : str, Path, LearnedPrior or DenoiserEnsemble
         A bundled network (``"drunet"``, the default, or ``"dncnn"``), a
-        weights file, or a loaded denoiser.
+        weights file, names joined by ``+`` (``"dncnn+drunet"``: the mean of
+        both networks' outputs, see :func:`get_denoiser`), or a loaded denoiser.
     device : optional
         Where to run (default: CUDA when available, else CPU).
     precision : {"fp32", "bf16", "auto"}

@@ -81,6 +81,9 @@ def test_classical_work_does_not_load_torch():
 
 def test_bundled_denoiser_names_come_from_the_bundled_table():
     from proxdeblur.deconvolution import DENOISER_NAMES
+    from proxdeblur.priors.bundled import DENOISER_COMBINATIONS
 
-    assert set(DENOISER_NAMES) == {n for n, e in zoo.BUNDLED.items() if e["role"] == "denoiser"}
+    bundled = {n for n, e in zoo.BUNDLED.items() if e["role"] == "denoiser"}
+    assert set(DENOISER_NAMES) == bundled | set(DENOISER_COMBINATIONS)
+    assert all(set(c.split("+")) <= bundled for c in DENOISER_COMBINATIONS)
     assert "gcm_generator" not in DENOISER_NAMES

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BUNDLED", "bundled_names"]
+__all__ = ["BUNDLED", "DENOISER_COMBINATIONS", "bundled_names"]
 
 #: Bundled weights: name -> file (in ``proxdeblur/priors/weights/``), role, SHA-256.
 BUNDLED: dict[str, dict] = {
@@ -17,6 +17,12 @@ BUNDLED: dict[str, dict] = {
     "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
                       "sha256": "913fd07b97f40b4c213b837af0b8d29c4c50d5c247e8177b24f4913d6db51578"},
 }
+
+#: Bundled denoisers used together as one
+#: (:class:`~proxdeblur.priors.denoiser_ensemble.DenoiserEnsemble`, built by
+#: :func:`proxdeblur.denoising.get_denoiser`), named by joining bundled names with
+#: ``+``. Any such join is accepted; the ones listed here are offered by name.
+DENOISER_COMBINATIONS = ("dncnn+drunet",)
 
 
 def bundled_names(role: str) -> tuple[str, ...]:
