@@ -20,6 +20,7 @@ from proxdeblur.solvers.blind import (
     kernel_step,
     kernel_support,
     latent_step,
+    soften_kernel,
 )
 
 from .strategies import seeds
@@ -101,6 +102,61 @@ def test_estimate_kernels_weight_is_per_input_pixel(monkeypatch):
     image = Convolution(motion_kernel(5, seed=1), "circular").forward(_scene(2, (48, 40)))
     estimate_kernel(image, 5, eta=1e-3, iterations=1)
     assert seen and all(w == pytest.approx(1e-3 * 48 * 40) for w in seen)
+
+
+def test_soften_kernel_is_a_gaussian_blur_on_a_grown_support():
+    kernel = motion_kernel(7, seed=4)
+    assert soften_kernel(kernel, 0.0) is kernel
+    soft = soften_kernel(kernel, 0.5)  # radius int(4 · 0.5 + 0.5) = 2
+    assert soft.shape == (11, 11) and soft.min() >= 0 and np.isclose(soft.sum(), 1)
+    grid = np.indices(soft.shape) - 5
+    centre = [float((grid[i] * soft).sum()) for i in (0, 1)]
+    centre0 = [float(((np.indices(kernel.shape)[i] - 3) * kernel).sum()) for i in (0, 1)]
+    np.testing.assert_allclose(centre, centre0, atol=1e-12)  # a symmetric blur keeps the centre
+    delta = soften_kernel(delta_kernel(3), 1.0)
+    profile = delta[delta.shape[0] // 2]
+    assert profile[len(profile) // 2 + 1] / profile[len(profile) // 2] == pytest.approx(
+        np.exp(-0.5), rel=1e-6)
+
+
+def test_estimate_kernel_softens_the_latent_model_by_level(monkeypatch):
+    from proxdeblur.solvers import blind
+
+    seen = []
+    real = blind.latent_step
+
+    def spy(blurred, kernel, *args, **kwargs):
+        seen.append(kernel.shape)
+        return real(blurred, kernel, *args, **kwargs)
+
+    monkeypatch.setattr(blind, "latent_step", spy)
+    image = Convolution(motion_kernel(9, seed=1), "circular").forward(_scene(2, (64, 64)))
+    _, info = estimate_kernel(image, 9, iterations=1, edge_softness=1.0)
+    expected = [tuple(s + 2 * int(4.0 * level["scale"] + 0.5) for s in level["kernel_shape"])
+                for level in info.levels]
+    assert seen == expected and expected[-1] == (17, 17)
+    seen.clear()
+    _, info = estimate_kernel(image, 9, iterations=1, edge_softness=0.0)
+    assert seen == [tuple(level["kernel_shape"]) for level in info.levels]
+    with pytest.raises(InvalidArgumentError, match="^edge_softness:"):
+        estimate_kernel(image, 9, edge_softness=-0.5)
+
+
+def test_edge_softness_recovers_the_kernel_of_an_image_with_soft_edges():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(1)
+    scene = np.full((120, 120), 0.3)
+    for _ in range(30):
+        y0, x0 = rng.integers(0, 110, 2)
+        scene[y0:y0 + rng.integers(5, 30), x0:x0 + rng.integers(5, 30)] = rng.random()
+    sharp = ndimage.gaussian_filter(scene, 0.8, mode="nearest")  # step edges softened by 0.8 px
+    truth = motion_kernel(9, seed=1)
+    blurred = Convolution(truth, "valid").forward(sharp)
+    blurred += 0.002 * np.random.default_rng(1).standard_normal(blurred.shape)
+    steps_only = kernel_similarity(estimate_kernel(blurred, 11, edge_softness=0.0)[0], truth)
+    modelled = kernel_similarity(estimate_kernel(blurred, 11, edge_softness=0.8)[0], truth)
+    assert modelled > steps_only + 0.03 and modelled > 0.93
 
 
 def test_kernels_carried_to_a_finer_level_stay_on_the_simplex_and_centred():
