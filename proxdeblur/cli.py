@@ -97,7 +97,7 @@ def _cmd_deblur(args) -> int:
     size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
     deconvolve_options = {} if args.lam is None else {"lam": args.lam}
     start = time.perf_counter()
-    kernel_options = {}
+    kernel_options = {"edge_softness": args.edge_softness}
     if args.generator is not None and args.image_step != "gcm":
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
@@ -280,7 +280,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from .operators import BOUNDARY_MODES
-    from .solvers.blind import IMAGE_STEPS
+    from .solvers.blind import EDGE_SOFTNESS, IMAGE_STEPS
 
     parser = _Parser(prog="proxdeblur", description="Image deblurring by model-based "
                      "optimization with pluggable priors.", formatter_class=_formatter)
@@ -343,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     deblur.add_argument("--generator", default=None,
                         help="GCM generator for --image-step gcm: a bundled name or a weights "
                         f"file; 'none' runs GCM's corrector alone; None: {DEFAULT_GENERATOR}")
+    deblur.add_argument("--edge-softness", type=float, default=EDGE_SOFTNESS, metavar="PX",
+                        help="std (pixels) of the Gaussian through which the kernel estimate sees "
+                        "the latent's step edges: the softness of the camera's sharp edges; 0: "
+                        "none")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
     _add_output_options(deblur)

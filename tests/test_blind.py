@@ -314,6 +314,10 @@ def test_cli_deblur_errors_are_one_line(tmp_path, camera_small, capsys):
     assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "in.png"),
                  "--kernel-size", "9"]) == 2
     assert "input" in capsys.readouterr().err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "9", "--edge-softness", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "edge_softness" in err
     assert not (tmp_path / "out.png").exists()
 
 

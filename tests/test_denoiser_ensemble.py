@@ -93,6 +93,15 @@ def test_joined_names_give_an_ensemble_of_the_bundled_networks():
         get_denoiser("dncnn+")
 
 
+def test_deconvolve_accepts_any_join_of_bundled_names(camera_small):
+    kernel = np.ones((3, 3)) / 9
+    blurred = Convolution(kernel, "valid").forward(camera_small)
+    restored = deconvolve(blurred, kernel, prior="drunet+dncnn", iterations=2)
+    assert restored.shape == blurred.shape
+    with pytest.raises(InvalidArgumentError, match="^prior:"):
+        deconvolve(blurred, kernel, prior="drunet+tv")
+
+
 def test_alternating_pnp_uses_both_networks_and_is_reproducible(camera_small):
     calls = {"DnCNN": 0, "UNetDenoiser": 0}
     pair = get_denoiser("dncnn+drunet", precision="fp32", ensemble=1, cycle=True)
