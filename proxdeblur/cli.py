@@ -145,6 +145,7 @@ def _cmd_denoise(args) -> int:
 def _cmd_zoo(args) -> int:
     import json
 
+    from .priors.bundled import DENOISER_COMBINATIONS
     from .priors.zoo import BUNDLED, model_card
 
     if not BUNDLED:
@@ -154,6 +155,9 @@ def _cmd_zoo(args) -> int:
         print(f"{name}: {BUNDLED[name]['file']} (role {BUNDLED[name]['role']}, "
               f"sha256 {BUNDLED[name]['sha256'][:12]}...)")
         print(json.dumps(card, indent=2))
+    for name in DENOISER_COMBINATIONS:
+        print(f"{name}: the bundled denoisers together (no file of its own): averaged by "
+              "'denoise', one per iteration in turn by plug-and-play deconvolution")
     return 0
 
 

@@ -73,6 +73,7 @@ def test_cli_denoise_and_zoo(tmp_path, camera_small, capsys):
     assert main(["zoo"]) == 0
     out = capsys.readouterr().out
     assert "dncnn" in out and "training_command" in out
+    assert "dncnn+drunet: the bundled denoisers together" in out
 
 
 def test_pnp_keeps_the_callers_denoiser_settings(camera_small):
