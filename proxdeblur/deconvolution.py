@@ -192,7 +192,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         Blurred image, ``(H, W)`` or ``(H, W, C)``, values nominally in [0, 1].
     kernel : ndarray
         Blur kernel, odd-sized, non-negative; rescaled to sum to 1.
-    prior : str, Prior or LearnedPrior
+    prior : str, Prior, LearnedPrior or DenoiserEnsemble
         ``"hyper-laplacian"`` (default), ``"tv"``, ``"l0-gradient"``,
         ``"wavelet"``, or any prior object accepted by :func:`~proxdeblur.solvers.hqs`;
         or a bundled denoiser (``"dncnn"``, ``"drunet"``, or both in turn,
