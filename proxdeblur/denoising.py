@@ -56,7 +56,7 @@ def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32"
         return denoiser
     key = (None if device is None else str(device), precision, ensemble, bool(cycle))
     name = str(denoiser)
-    if isinstance(denoiser, str) and "+" in name and not Path(name).exists():
+    if "+" in name and not Path(name).exists():  # the CLI passes names as paths
         parts = name.split("+")
         if any(not part for part in parts):
             raise InvalidArgumentError("denoiser", "names joined by '+', none empty", repr(name))

@@ -66,6 +66,9 @@ def test_cli_denoise_and_zoo(tmp_path, camera_small, capsys):
     assert main(["denoise", str(tmp_path / "noisy.png"), "-o", str(tmp_path / "out.png"),
                  "--sigma", "25", "--quiet"]) == 0
     assert psnr(io.read_image(tmp_path / "out.png"), camera_small) > psnr(noisy, camera_small) + 3
+    assert main(["denoise", str(tmp_path / "noisy.png"), "-o", str(tmp_path / "pair.png"),
+                 "--sigma", "25", "--weights", "dncnn+drunet", "--quiet"]) == 0
+    assert psnr(io.read_image(tmp_path / "pair.png"), camera_small) > psnr(noisy, camera_small) + 3
     assert main(["denoise", str(tmp_path / "noisy.png"), "-o", str(tmp_path / "x.png"),
                  "--sigma", "60"]) == 2
     err = capsys.readouterr().err.strip()
