@@ -131,15 +131,29 @@ def test_estimate_kernel_softens_the_latent_model_by_level(monkeypatch):
 
     monkeypatch.setattr(blind, "latent_step", spy)
     image = Convolution(motion_kernel(9, seed=1), "circular").forward(_scene(2, (64, 64)))
-    _, info = estimate_kernel(image, 9, iterations=1, edge_softness=1.0)
+    _, info = estimate_kernel(image, 9, iterations=1, settle=0, edge_softness=1.0)
     expected = [tuple(s + 2 * int(4.0 * level["scale"] + 0.5) for s in level["kernel_shape"])
                 for level in info.levels]
     assert seen == expected and expected[-1] == (17, 17)
     seen.clear()
-    _, info = estimate_kernel(image, 9, iterations=1, edge_softness=0.0)
+    _, info = estimate_kernel(image, 9, iterations=1, settle=0, edge_softness=0.0)
     assert seen == [tuple(level["kernel_shape"]) for level in info.levels]
     with pytest.raises(InvalidArgumentError, match="^edge_softness:"):
         estimate_kernel(image, 9, edge_softness=-0.5)
+
+
+def test_finest_level_settles_within_its_extra_alternations():
+    image = Convolution(motion_kernel(7, seed=2), "circular").forward(_scene(3, (64, 64)))
+    _, info = estimate_kernel(image, 7, iterations=1, settle=0)
+    assert [len(level["kernel_objective"]) for level in info.levels] == [1] * len(info.levels)
+    _, info = estimate_kernel(image, 7, iterations=1, settle=6)
+    runs = len(info.levels[-1]["kernel_objective"])
+    assert all(len(level["kernel_objective"]) == 1 for level in info.levels[:-1])
+    assert 1 <= runs <= 7
+    assert info.converged or runs == 7  # stops early only once the kernel has settled
+    assert info.converged == (info.levels[-1]["kernel_change"] < 0.05)
+    with pytest.raises(InvalidArgumentError, match="^settle:"):
+        estimate_kernel(image, 7, settle=-1)
 
 
 def test_edge_softness_recovers_the_kernel_of_an_image_with_soft_edges():
