@@ -92,7 +92,8 @@ def main(argv=None) -> int:
         summary[str(sigma)] = entry
     summary["threads"] = args.threads
     summary["weights"] = str(args.weights)
-    summary["precision"] = denoiser.precision
+    members = getattr(denoiser, "members", [denoiser])  # a DenoiserEnsemble ("a+b")
+    summary["precision"] = members[0].precision
     summary["ensemble"] = ensemble
     print(json.dumps(summary, indent=1))
     if args.out:
