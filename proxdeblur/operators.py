@@ -43,8 +43,9 @@ _WORKERS = os.cpu_count() or 1
 _PARALLEL_FFT_SIZE = 1 << 18  # below this many pixels, threads cost more than they save
 
 
-def _workers(x: np.ndarray) -> int:
-    return _WORKERS if x.shape[0] * x.shape[1] >= _PARALLEL_FFT_SIZE else 1
+def _workers(shape) -> int:
+    """FFT workers for a transform over spatial ``shape`` (only large grids go parallel)."""
+    return _WORKERS if shape[0] * shape[1] >= _PARALLEL_FFT_SIZE else 1
 
 
 def _spatial(shape) -> tuple[int, int]:
@@ -54,12 +55,12 @@ def _spatial(shape) -> tuple[int, int]:
 def rfft2(x: np.ndarray, shape=None) -> np.ndarray:
     """Real 2-D FFT over the two spatial axes (batched over channels)."""
     return sfft.rfft2(x, s=None if shape is None else _spatial(shape), axes=(0, 1),
-                      workers=_workers(x))
+                      workers=_workers(x.shape))
 
 
 def irfft2(X: np.ndarray, shape) -> np.ndarray:
     """Inverse of :func:`rfft2` for a spatial ``shape``."""
-    return sfft.irfft2(X, s=_spatial(shape), axes=(0, 1), workers=_workers(X))
+    return sfft.irfft2(X, s=_spatial(shape), axes=(0, 1), workers=_workers(X.shape))
 
 
 def _broadcast(transfer: np.ndarray, ndim: int) -> np.ndarray:
@@ -156,7 +157,7 @@ def _power_iteration(op: LinearOperator, shape: tuple, iterations: int = 50,
 @lru_cache(maxsize=32)
 def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple) -> np.ndarray:
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kshape)
-    return transfer_function(kernel, grid, workers=_workers(np.broadcast_to(0.0, grid)))
+    return transfer_function(kernel, grid, workers=_workers(grid))
 
 
 class Convolution(LinearOperator):
