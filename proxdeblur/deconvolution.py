@@ -109,8 +109,7 @@ CG_ITERATIONS = 4
 
 def _is_denoiser(prior) -> bool:
     if isinstance(prior, str):  # a bundled name, or bundled names joined by "+"
-        return prior in DENOISER_NAMES or all(
-            part in DENOISER_NAMES for part in prior.split("+"))
+        return all(part in DENOISER_NAMES for part in prior.split("+"))
     # a LearnedPrior exists only once its module is loaded: classical runs never load torch
     learned = sys.modules.get("proxdeblur.priors.learned")
     ensemble = sys.modules.get("proxdeblur.priors.denoiser_ensemble")
