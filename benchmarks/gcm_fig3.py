@@ -15,11 +15,14 @@ for the final restoration only). Variants:
 * ``l0`` — the classical image step of the blind issue (Pan et al. 2014's ℓ0);
 * ``corrector`` — GCM without generator (proximal gradient on ``Ψ``);
 * ``generator`` — the generators alone (``uᵗ⁺¹ = ũ``, no check, no prox);
-* ``gcm`` — Algorithm 1.
+* ``gcm`` — Algorithm 1;
+* ``gcm-l0`` — Algorithm 1 with the classical ℓ0 step as a model-based generator
+  (``generator="l0"``): what the corrector does to the classical step's own output.
 
 All GCM variants use ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p`` with the estimator's
 defaults (λ from 2e-3 divided by 1.1 per iteration down to 1e-4, p = 0.8, γ = 0.02,
-five stages per latent step).
+five stages per latent step, each latent step a fresh run from ``u⁰ = ∇y``;
+``--options '{"gcm_start": "previous"}'`` continues from the previous latent instead).
 """
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ from pathlib import Path
 import numpy as np
 from _timing import pin_threads
 
-VARIANTS = ("l0", "corrector", "generator", "gcm")
+VARIANTS = ("l0", "corrector", "generator", "gcm", "gcm-l0")
 
 
 def variant_options(variant: str, generator) -> dict:
     if variant == "l0":
         return {"image_step": "l0"}
+    if variant == "gcm-l0":
+        return {"image_step": "gcm", "generator": "l0"}
     options = {"image_step": "gcm", "generator": None if variant == "corrector" else generator}
     if variant == "generator":
         options["gcm_corrector"] = False

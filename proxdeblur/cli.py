@@ -87,6 +87,7 @@ def _cmd_deconv(args) -> int:
 def _cmd_deblur(args) -> int:
     from . import io
     from .deblurring import deblur
+    from .solvers.blind import CLASSICAL_GENERATOR
 
     if len(args.kernel_size) > 2:
         raise InvalidArgumentError("--kernel-size", "one or two odd integers", args.kernel_size)
@@ -101,7 +102,9 @@ def _cmd_deblur(args) -> int:
     if args.generator is not None and args.image_step != "gcm":
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
-    if args.image_step == "gcm" and args.generator != "none":
+    if args.image_step == "gcm" and args.generator == CLASSICAL_GENERATOR:
+        kernel_options["generator"] = CLASSICAL_GENERATOR
+    elif args.image_step == "gcm" and args.generator != "none":
         from .priors.zoo import load_prior
 
         kernel_options["generator"] = load_prior(args.generator or DEFAULT_GENERATOR, "restorer")
@@ -284,7 +287,7 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from .deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from .operators import BOUNDARY_MODES
-    from .solvers.blind import EDGE_SOFTNESS, IMAGE_STEPS
+    from .solvers.blind import CLASSICAL_GENERATOR, EDGE_SOFTNESS, IMAGE_STEPS
 
     parser = _Parser(prog="proxdeblur", description="Image deblurring by model-based "
                      "optimization with pluggable priors.", formatter_class=_formatter)
@@ -346,7 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(hyper-Laplacian) or gcm (Generator-Corrector on gradients)")
     deblur.add_argument("--generator", default=None,
                         help="GCM generator for --image-step gcm: a bundled name or a weights "
-                        f"file; 'none' runs GCM's corrector alone; None: {DEFAULT_GENERATOR}")
+                        f"file; 'none' runs GCM's corrector alone; '{CLASSICAL_GENERATOR}' "
+                        f"proposes the classical l0 step; None: {DEFAULT_GENERATOR}")
     deblur.add_argument("--edge-softness", type=float, default=EDGE_SOFTNESS, metavar="PX",
                         help="std (pixels) of the Gaussian through which the kernel estimate sees "
                         "the latent's step edges: the softness of the camera's sharp edges; 0: "

@@ -393,8 +393,48 @@ def test_cli_deblur_gcm_uses_the_bundled_generator_and_checks_its_option(tmp_pat
     assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
                  "--kernel-size", "5", "--image-step", "gcm", "--quiet"]) == 0
     assert io.read_image(tmp_path / "out.png").shape == blurred.shape
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "model.png"),
+                 "--kernel-size", "5", "--image-step", "gcm", "--generator", "l0", "--quiet"]) == 0
+    assert io.read_image(tmp_path / "model.png").shape == blurred.shape
     assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "l0.png"),
                  "--kernel-size", "5", "--generator", "gcm_generator", "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--generator" in err
     assert not (tmp_path / "l0.png").exists()
+
+
+def test_gcm_latent_steps_start_from_the_observation_unless_told(monkeypatch):
+    import proxdeblur.solvers.blind as blind
+
+    starts = []
+    real = blind.gcm_latent_step
+
+    def spy(*args, start=None, **kwargs):
+        starts.append(start is None)
+        return real(*args, start=start, **kwargs)
+
+    monkeypatch.setattr(blind, "gcm_latent_step", spy)
+    blurred = np.pad(Convolution(motion_kernel(5, seed=1), "circular").forward(_scene(4, (32, 36))),
+                     8, mode="reflect")
+    options = {"image_step": "gcm", "iterations": 2, "gcm_iterations": 1, "settle": 0}
+    estimate_kernel(blurred, 5, **options)
+    assert starts and all(starts)  # Algorithm 1's u⁰ = ∇y at every latent step
+    starts.clear()
+    estimate_kernel(blurred, 5, gcm_start="previous", **options)
+    assert starts.count(True) == len(starts) // 2  # one fresh start per level
+    with pytest.raises(InvalidArgumentError, match="gcm_start"):
+        estimate_kernel(blurred, 5, gcm_start="zero", **options)
+
+
+def test_classical_generator_alone_is_the_classical_latent_step(camera_small):
+    blurred = Convolution(motion_kernel(7, seed=3), "valid").forward(camera_small[:64, :64])
+    options = {"iterations": 2, "settle": 0}
+    classical, _ = estimate_kernel(blurred, 7, **options)
+    proposed, _ = estimate_kernel(blurred, 7, image_step="gcm", generator="l0",
+                                  gcm_corrector=False, gcm_iterations=2, **options)
+    np.testing.assert_allclose(proposed, classical, atol=1e-10)
+    corrected, info = estimate_kernel(blurred, 7, image_step="gcm", generator="l0", p=0.0,
+                                      gcm_iterations=2, **options)
+    assert np.isclose(corrected.sum(), 1) and not np.allclose(corrected, classical, atol=1e-4)
+    with pytest.raises(InvalidArgumentError, match="generator"):
+        estimate_kernel(blurred, 7, image_step="gcm", generator="dncnn", **options)

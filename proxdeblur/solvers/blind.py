@@ -103,7 +103,8 @@ from ..padding import periodic_extension
 
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
            "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS", "KERNEL_ETA",
-           "EDGE_SOFTNESS", "SETTLED", "soften_kernel"]
+           "EDGE_SOFTNESS", "SETTLED", "soften_kernel", "GCM_STARTS",
+           "CLASSICAL_GENERATOR"]
 
 #: :func:`estimate_kernel`'s kernel weight per input pixel: the kernel step's
 #: ``½η‖k‖²`` has ``η = KERNEL_ETA · H·W`` at every level (module docstring).
@@ -116,6 +117,10 @@ EDGE_SOFTNESS = 0.5
 SETTLED = 0.05
 
 IMAGE_STEPS = ("l0", "lp", "gcm")
+#: Where each GCM latent step starts (:func:`estimate_kernel`'s ``gcm_start``).
+GCM_STARTS = ("observation", "previous")
+#: The model-based GCM generator: the classical ℓ0 latent step (:func:`gcm_latent_step`).
+CLASSICAL_GENERATOR = "l0"
 
 
 def kernel_support(kernel_size, image_shape) -> tuple[int, int]:
@@ -207,10 +212,27 @@ def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: f
     ``p = 0`` uses the ℓ0 count (exact hard threshold) instead of ℓp.
     ``generator=None`` is the paper's "Corrector" variant (proximal gradient
     only), ``corrector=False`` its "Generator" variant (generators alone).
+
+    ``generator="l0"`` is a model-based generator: it proposes the gradients
+    of the classical latent step (:func:`latent_step`, ℓ0 by HQS with
+    continuation, from ``y``) whatever the warm start. It is there to measure
+    what the corrector does to the classical step's own output: with it,
+    "Generator only" is the classical step, and GCM keeps the proposal only
+    where ``Ψ`` ranks it at least as low as the current iterate, then moves it
+    by proximal gradient on ``Ψ``.
     """
     from ..operators import Convolution
     from ..priors.classical import L0, Lp
     from .gcm import gcm
+
+    if isinstance(generator, str):
+        if generator != CLASSICAL_GENERATOR:
+            raise InvalidArgumentError("generator", f"a callable, a restorer or "
+                                       f"{CLASSICAL_GENERATOR!r}", repr(generator))
+        proposal = np.stack(_gradients(latent_step(blurred, kernel, lam)), axis=-1)
+
+        def generator(warm, proposal=proposal):
+            return proposal
 
     observed = np.stack(_gradients(blurred), axis=-1)
     x0 = observed if start is None else np.stack(start, axis=-1)
@@ -473,7 +495,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                     centre: bool = True, edge_ratio: float = 0.0, coarsest: int = 3,
                     refine: int = 0, refine_lam: float = 3e-4, generator=None,
                     gamma: float = 0.02, gcm_iterations: int = 5, gcm_corrector: bool = True,
-                    rho_growth: float = 2.0, rho_max: float = 1e5,
+                    gcm_start: str = "observation", rho_growth: float = 2.0, rho_max: float = 1e5,
                     progress: bool = False, callback: Callable | None = None):
     """Estimate a blur kernel from a single blurred image (module docstring).
 
@@ -488,8 +510,16 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         intensity term when ``lam_intensity > 0``), the hyper-Laplacian with
         exponent ``p``, or GCM on the gradient images (:func:`gcm_latent_step`:
         ``λ‖∇u‖_p^p`` elementwise, ``gcm_iterations`` stages, warm-start weight
-        ``gamma``, the given ``generator``; none = corrector only;
+        ``gamma``, the given ``generator``; none = corrector only; ``"l0"`` =
+        the classical ℓ0 step as a model-based generator;
         ``gcm_corrector=False``: generator only, the variants of the paper's Fig. 3).
+    gcm_start : {"observation", "previous"}
+        Where each GCM latent step starts: ``"observation"`` runs Algorithm 1
+        from ``u⁰ = ∇y`` every time (the paper's initialisation, and each
+        latent step a fresh run with the current kernel, as the ℓ0 step starts
+        from ``y``); ``"previous"`` continues from the previous latent
+        gradients of the same level (the default until 2026-12-02). Restarting
+        lifted GCM on Levin et al. 2009 (``benchmarks/RESULTS.md``).
     lam, lam_intensity : float
         Weights of the gradient and intensity terms at the coarsest level;
         after each iteration they are divided by ``lam_decay`` (carried across
@@ -568,6 +598,11 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     ksize = kernel_support(kernel_size, y.shape)
     if image_step not in IMAGE_STEPS:
         raise InvalidArgumentError("image_step", f"one of {IMAGE_STEPS}", repr(image_step))
+    if isinstance(generator, str) and generator != CLASSICAL_GENERATOR:
+        raise InvalidArgumentError("generator", f"a callable, a restorer or "
+                                   f"{CLASSICAL_GENERATOR!r}", repr(generator))
+    if gcm_start not in GCM_STARTS:
+        raise InvalidArgumentError("gcm_start", f"one of {GCM_STARTS}", repr(gcm_start))
     lam = check_positive(lam, "lam")
     lam_intensity = check_positive(lam_intensity, "lam_intensity", allow_zero=True)
     if image_step == "lp":
@@ -605,7 +640,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                 latent = gcm_latent_step(blurred, model_kernel, lam_g, p=p, generator=generator,
                                          gamma=gamma, iterations=gcm_iterations,
                                          corrector=gcm_corrector,
-                                         start=latent if isinstance(latent, list) and
+                                         start=latent if gcm_start == "previous" and
+                                         isinstance(latent, list) and
                                          latent[0].shape == blurred.shape else None)
             else:
                 latent = latent_step(blurred, model_kernel, lam_g, lam_i, image_step=image_step,
