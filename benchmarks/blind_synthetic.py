@@ -2,15 +2,16 @@
 
     python benchmarks/blind_synthetic.py --data ../shared/data
         [--options '{"lam": 5e-4, "lam_decay": 1.0}'] [--oracle] [--workers 2]
-        [--record FILE]
+        [--noise 0.005] [--record FILE]
 
 A held-out check for :func:`proxdeblur.solvers.estimate_kernel`'s defaults, which
 were chosen on Levin et al. 2009. Sixteen cases, each a 255×255 gray crop from
 the centre of BSD68 image ``test001`` … ``test016`` blurred by the "valid" model
 (the blurred pixels see scene content beyond the crop, as in a photograph), plus
-Gaussian noise σ = 0.005 and 8-bit rounding. Kernels: Lai et al. 2016's kernel 1
-(31×31) and kernels 2–4 resized to 25, 27 and 33 pixels, KAIR's two motion
-kernels that are not Levin's (``kair_kernels12_11``/``12``, 25×25), and ten
+Gaussian noise (σ = 0.005 unless ``--noise`` says otherwise) and 8-bit rounding.
+Kernels: Lai et al. 2016's kernel 1 (31×31) and kernels 2–4 resized to 25, 27
+and 33 pixels, KAIR's two motion kernels that are not Levin's
+(``kair_kernels12_11``/``12``, 25×25), and ten
 trajectories of :func:`proxdeblur.kernels.motion_kernel` (15–25 pixels, seeds
 100–109). The support searched is the kernel's own size.
 
@@ -56,7 +57,7 @@ def kernels(data: Path) -> list[np.ndarray]:
     return out
 
 
-def cases(data: Path) -> list[dict]:
+def cases(data: Path, noise: float = NOISE) -> list[dict]:
     from proxdeblur import Convolution, io
 
     rng = np.random.default_rng(0)
@@ -69,7 +70,7 @@ def cases(data: Path) -> list[dict]:
         top, left = (image.shape[0] - SIZE - kh) // 2, (image.shape[1] - SIZE - kw) // 2
         scene = image[top: top + SIZE + kh - 1, left: left + SIZE + kw - 1]
         blurred = Convolution(kernel, "valid").forward(scene)
-        blurred = np.clip(np.round((blurred + NOISE * rng.standard_normal(blurred.shape)) * 255)
+        blurred = np.clip(np.round((blurred + noise * rng.standard_normal(blurred.shape)) * 255)
                           / 255, 0, 1)
         sharp = scene[kh // 2: kh // 2 + SIZE, kw // 2: kw // 2 + SIZE]
         out.append({"name": f"bsd68_test{index + 1:03d}", "blurred": blurred, "sharp": sharp,
@@ -110,12 +111,14 @@ def main(argv=None) -> int:
     parser.add_argument("--oracle", action="store_true",
                         help="one kernel step from the true sharp image instead of the pyramid")
     parser.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
+    parser.add_argument("--noise", type=float, default=NOISE,
+                        help="standard deviation of the Gaussian noise added to the blurred images")
     parser.add_argument("--record", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     pin_threads(1)
 
     options = json.loads(args.options)
-    jobs = [(case, options, args.oracle) for case in cases(args.data)]
+    jobs = [(case, options, args.oracle) for case in cases(args.data, args.noise)]
     with Pool(args.workers) as pool:
         rows = pool.map(run_case, jobs, chunksize=1)
     for r in rows:
@@ -124,7 +127,7 @@ def main(argv=None) -> int:
               f"k-sim {r['kernel_similarity']:.3f}  {r['seconds']:.2f} s")
     ratios = np.array([r["error_ratio"] for r in rows])
     summary = {
-        "cases": len(rows), "options": options, "oracle": args.oracle,
+        "cases": len(rows), "options": options, "oracle": args.oracle, "noise": args.noise,
         "mean_psnr": float(np.mean([r["psnr"] for r in rows])),
         "mean_psnr_known_kernel": float(np.mean([r["psnr_known_kernel"] for r in rows])),
         "mean_error_ratio": float(ratios.mean()),

@@ -438,3 +438,46 @@ def test_classical_generator_alone_is_the_classical_latent_step(camera_small):
     assert np.isclose(corrected.sum(), 1) and not np.allclose(corrected, classical, atol=1e-4)
     with pytest.raises(InvalidArgumentError, match="generator"):
         estimate_kernel(blurred, 7, image_step="gcm", generator="dncnn", **options)
+
+
+def test_lambda_floor_rises_with_the_estimated_noise(monkeypatch):
+    from skimage import data
+
+    import proxdeblur.solvers.blind as blind
+
+    weights = []
+    real = blind.latent_step
+
+    def spy(blurred, kernel, lam, *args, **kwargs):
+        weights.append(lam)
+        return real(blurred, kernel, lam, *args, **kwargs)
+
+    monkeypatch.setattr(blind, "latent_step", spy)
+    sharp = data.camera()[100:260, 150:310] / 255.0
+    blurred = Convolution(motion_kernel(9, seed=3), "valid").forward(sharp)
+    noisy = blurred + 0.02 * np.random.default_rng(0).standard_normal(blurred.shape)
+    _, info = estimate_kernel(noisy, 11)
+    assert info.noise_sigma == pytest.approx(0.02, rel=0.15)
+    assert info.lam_floor == pytest.approx(blind.NOISE_FLOOR * info.noise_sigma ** 2)
+    assert min(weights) == pytest.approx(info.lam_floor) and info.lam_floor > 1e-3
+    weights.clear()
+    _, info = estimate_kernel(noisy, 11, noise_floor=0)
+    assert info.lam_floor == 1e-4
+    assert min(weights) < 0.5 * blind.NOISE_FLOOR * 0.02 ** 2  # the decay goes on below it
+    _, info = estimate_kernel(blurred, 11, noise=0.004)  # given, not estimated: 3·0.004² < 1e-4
+    assert info.noise_sigma == 0.004 and info.lam_floor == 1e-4
+    for name in ("noise_floor", "noise"):
+        with pytest.raises(InvalidArgumentError, match=name):
+            estimate_kernel(blurred, 11, **{name: -1.0})
+
+
+def test_lambda_floor_keeps_the_noise_out_of_the_kernel():
+    from skimage import data
+
+    sharp = data.camera()[60:316, 120:376] / 255.0
+    truth = motion_kernel(13, seed=5)
+    blurred = Convolution(truth, "valid").forward(sharp)
+    noisy = blurred + 0.02 * np.random.default_rng(1).standard_normal(blurred.shape)
+    floored, _ = estimate_kernel(noisy, 15)
+    plain, _ = estimate_kernel(noisy, 15, noise_floor=0)
+    assert kernel_similarity(floored, truth) > kernel_similarity(plain, truth) + 0.05
