@@ -203,6 +203,13 @@ def _as_image(latent) -> np.ndarray:
     return np.hypot(latent[0], latent[1]) if isinstance(latent, list) else latent
 
 
+def _check_generator_name(name: str) -> None:
+    """The one generator given by name is the classical step (:data:`CLASSICAL_GENERATOR`)."""
+    if name != CLASSICAL_GENERATOR:
+        raise InvalidArgumentError("generator", f"a callable, a restorer or "
+                                   f"{CLASSICAL_GENERATOR!r}", repr(name))
+
+
 def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: float = 0.8,
                     generator=None, gamma: float = 0.02, iterations: int = 5,
                     start: list | None = None, corrector: bool = True) -> list:
@@ -229,9 +236,7 @@ def gcm_latent_step(blurred: np.ndarray, kernel: np.ndarray, lam: float, *, p: f
     from .gcm import gcm
 
     if isinstance(generator, str):
-        if generator != CLASSICAL_GENERATOR:
-            raise InvalidArgumentError("generator", f"a callable, a restorer or "
-                                       f"{CLASSICAL_GENERATOR!r}", repr(generator))
+        _check_generator_name(generator)
         proposal = np.stack(_gradients(latent_step(blurred, kernel, lam)), axis=-1)
 
         def generator(warm, proposal=proposal):
@@ -619,9 +624,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     ksize = kernel_support(kernel_size, y.shape)
     if image_step not in IMAGE_STEPS:
         raise InvalidArgumentError("image_step", f"one of {IMAGE_STEPS}", repr(image_step))
-    if isinstance(generator, str) and generator != CLASSICAL_GENERATOR:
-        raise InvalidArgumentError("generator", f"a callable, a restorer or "
-                                   f"{CLASSICAL_GENERATOR!r}", repr(generator))
+    if isinstance(generator, str):
+        _check_generator_name(generator)
     if gcm_start not in GCM_STARTS:
         raise InvalidArgumentError("gcm_start", f"one of {GCM_STARTS}", repr(gcm_start))
     lam = check_positive(lam, "lam")
