@@ -33,6 +33,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 import numpy as np
+from _report import print_and_record
 from _timing import pin_threads
 
 SIZE = 255
@@ -136,11 +137,7 @@ def main(argv=None) -> int:
         "mean_kernel_similarity": float(np.mean([r["kernel_similarity"] for r in rows])),
         "median_seconds_one_thread": float(np.median([r["seconds"] for r in rows])),
     }
-    print(json.dumps(summary, indent=1))
-    if args.record:
-        from proxdeblur import io
-
-        io.write_json_atomic(args.record, {"rows": rows, "summary": summary})
+    print_and_record(rows, summary, args.record)
     return 0
 
 

@@ -3,6 +3,7 @@ with threads pinned and per-image timings as the median of repeated runs.
 
     python benchmarks/levin_blind.py --data ../shared/data/levin09 --out /tmp/levin_blind
         [--repeat 3] [--threads 1] [--limit N] [--image-step l0] [--options '{"lam": 5e-4}']
+        [--support-scale 2]
 
 Writes the restored images, kernels, known-kernel restorations and
 ``results.json`` under ``--out`` (see :mod:`proxdeblur.bench`) and prints the
@@ -56,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--image-step", default="l0")
     parser.add_argument("--options", default="{}", help="JSON of estimate_kernel options")
+    parser.add_argument("--support-scale", type=float, default=1.0,
+                        help="search a support this many times the true kernel's")
     parser.add_argument("--record", type=Path, default=None, help="also write the table here")
     parser.add_argument("--oracle", action="store_true",
                         help="kernel step from the true sharp image (see the module docstring)")
@@ -71,7 +74,8 @@ def main(argv=None) -> int:
 
     ops._WORKERS = args.threads
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
-                       kernel_options=json.loads(args.options), repeat=args.repeat)
+                       kernel_options=json.loads(args.options), repeat=args.repeat,
+                       support_scale=args.support_scale)
     result["summary"]["threads"] = args.threads
     print(format_table(result))
     print(json.dumps(result["summary"], indent=1))

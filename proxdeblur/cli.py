@@ -170,7 +170,7 @@ def _cmd_bench(args) -> int:
     if not args.data.is_dir():
         raise InvalidArgumentError("--data", "an existing folder", str(args.data))
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
-                       progress=not args.quiet)
+                       progress=not args.quiet, support_scale=args.support_scale)
     print(format_table(result))
     print(f"wrote {args.out / 'results.json'}")
     return 0
@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     deblur.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
     deblur.add_argument("--kernel-size", type=int, nargs="+", required=True, metavar="N",
                         help="odd kernel support to search: N, or H W; at most a third of the "
-                        "smaller image side")
+                        "smaller image side; larger than the blur is safe")
     deblur.add_argument("--kernel-out", type=Path, default=None,
                         help="also write the estimated kernel (.png scaled for viewing, or "
                         ".npy/.txt/.mat exact)")
@@ -415,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     levin.add_argument("--limit", type=int, default=None, help="only the first N images")
     levin.add_argument("--image-step", choices=IMAGE_STEPS, default="l0",
                        help="latent step of the kernel estimate")
+    levin.add_argument("--support-scale", type=float, default=1.0, metavar="F",
+                       help="search a kernel support F times the true kernel's (odd, at most a "
+                       "third of the image): the cost of not knowing the blur's extent")
     levin.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     levin.set_defaults(run=_cmd_bench)
     return parser

@@ -17,6 +17,7 @@ from proxdeblur.solvers.blind import (
     clean_kernel,
     diagnose_kernel,
     estimate_kernel,
+    kernel_extent,
     kernel_step,
     kernel_support,
     latent_step,
@@ -48,6 +49,23 @@ def test_kernel_step_never_increases_its_objective_and_stays_on_the_simplex(seed
     assert np.all(np.diff(result.objective) <= 1e-12 * np.abs(result.objective[0]) + 1e-15)
     assert result.kernel.shape == ksize
     assert np.all(result.kernel >= 0) and np.isclose(result.kernel.sum(), 1.0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=seeds, ksize=st.sampled_from([(3, 3), (5, 7), (9, 9), (21, 15), (31, 35)]))
+def test_kernel_step_hessian_by_fft_equals_the_explicit_matrix(seed, ksize):
+    """Large supports apply the Hessian by FFT; it must be the same operator (even
+    where the support's offsets wrap around the periodic image)."""
+    from proxdeblur.solvers.blind import _correlations, _quadratic
+
+    rng = np.random.default_rng(seed)
+    latent, blurred = _scene(seed), rng.random((40, 44))
+    autocorrelation, crosscorrelation, _ = _correlations(latent, blurred)
+    dense, linear = _quadratic(autocorrelation, crosscorrelation, ksize, 0.3, dense=True)
+    by_fft, linear_fft = _quadratic(autocorrelation, crosscorrelation, ksize, 0.3, dense=False)
+    k = rng.random(ksize[0] * ksize[1])
+    assert np.allclose(by_fft(k), dense(k), rtol=0, atol=1e-12 * np.abs(dense(k)).max())
+    assert np.array_equal(linear, linear_fft)
 
 
 def test_kernel_step_recovers_a_kernel_from_the_true_latent_image():
@@ -235,17 +253,57 @@ def test_pyramid_goes_from_about_3_to_the_requested_size():
 
 
 def test_estimate_kernel_finds_a_motion_blur(camera_small):
-    from skimage import data
-
-    sharp = data.camera()[100:260, 150:310] / 255.0
-    truth = motion_kernel(9, seed=3)
-    blurred = Convolution(truth, "valid").forward(sharp)
-    blurred += 0.003 * np.random.default_rng(0).standard_normal(blurred.shape)
+    blurred, truth = _camera_blurred_by_motion()
     kernel, info = estimate_kernel(blurred, 11)
     assert kernel.shape == (11, 11) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
     assert kernel_similarity(kernel, truth) > 0.8
     assert len(info.levels) >= 3 and not info.collapsed
     assert all(a >= b for level in info.levels for a, b in level["kernel_objective"])
+
+
+def _camera_blurred_by_motion():
+    from skimage import data
+
+    sharp = data.camera()[100:260, 150:310] / 255.0
+    truth = motion_kernel(9, seed=3)
+    blurred = Convolution(truth, "valid").forward(sharp)
+    return blurred + 0.003 * np.random.default_rng(0).standard_normal(blurred.shape), truth
+
+
+def test_kernel_extent_is_the_larger_side_of_the_significant_entries():
+    kernel = np.zeros((15, 15))
+    kernel[7, 3:10] = 1.0  # a 7-pixel horizontal line
+    kernel[0, 7] = 0.04  # below 5 % of the maximum: not counted
+    assert kernel_extent(kernel) == 7
+    assert kernel_extent(kernel, threshold=0.01) == 8  # rows 0..7 now count
+    assert kernel_extent(delta_kernel(9)) == 1
+
+
+def test_estimate_kernel_does_not_depend_on_an_oversized_support():
+    """A 9-pixel blur searched in a 49-pixel support: the pyramid stops at 32-pixel
+    images, the support follows the kernel, and the speckle is cleaned away."""
+    blurred, truth = _camera_blurred_by_motion()
+    kernel, info = estimate_kernel(blurred, 49)
+    assert kernel.shape == (49, 49) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
+    assert kernel_similarity(kernel, truth) > 0.8
+    assert min(info.levels[0]["image_shape"]) >= 32
+    assert max(info.levels[-1]["kernel_shape"]) < 49  # estimated on a support near its own size
+    significant = kernel[kernel > 0]
+    assert significant.min() >= 0.02 * kernel.max() * (1 - 1e-12)
+    assert kernel_extent(kernel) < 25
+
+
+def test_estimate_kernel_support_options_can_be_switched_off():
+    blurred, _ = _camera_blurred_by_motion()
+    off = {"min_level_side": 0, "support_margin": 0, "final_threshold": 0, "final_prune": 0}
+    _, info = estimate_kernel(blurred, 27, iterations=1, settle=0, **off)
+    assert [tuple(level["kernel_shape"]) for level in info.levels] == [
+        size for _, size in _pyramid((27, 27))]
+    assert min(info.levels[0]["image_shape"]) < 32
+    for name, value in [("support_margin", -0.1), ("final_threshold", 1.5), ("final_prune", -1.0),
+                        ("min_level_side", -3)]:
+        with pytest.raises(InvalidArgumentError, match=name):
+            estimate_kernel(blurred, 9, **{name: value})
 
 
 def test_deblur_colour_returns_image_kernel_and_info(camera_small):
@@ -361,6 +419,13 @@ def test_bench_levin_on_a_tiny_synthetic_set(tmp_path, camera_small):
     assert saved["summary"]["images"] == 2
     assert all(row["error_ratio"] > 0 for row in result["rows"])
     assert "error ratio" in format_table(result)
+    cap = (min(camera_small.shape) - 6) // 3
+    wide = run_levin(data, tmp_path / "wide", progress=False, limit=1, support_scale=3)
+    expected = min(27, (cap - 1) | 1)
+    assert wide["rows"][0]["support"] == [expected, expected]
+    assert np.load(tmp_path / "wide" / "im1_kernel1_kernel.npy").shape == (expected, expected)
+    with pytest.raises(InvalidArgumentError, match="support_scale"):
+        run_levin(data, tmp_path / "bad", progress=False, support_scale=0)
 
 
 def test_gcm_image_step_runs_with_a_generator_and_returns_gradients():

@@ -67,6 +67,27 @@ is shifted by whole pixels so that its centre of mass is at its centre
 (``centre=True``), so that a drifting kernel never leaves its support. All
 three are standard in practice and switchable.
 
+**A support larger than the blur.** Users rarely know the blur's extent and
+pass a generous ``kernel_size``; the estimate must not depend on it. Three
+measures make it not (measured on Levin et al. 2009 with the support 1×, 2× and
+3× the true kernel's, capped at a third of the image; ``benchmarks/RESULTS.md``):
+
+* the pyramid stops before its images get smaller than ``min_level_side`` (32)
+  pixels, even if the kernel there is still larger than 3×3. Without this a
+  support twice the blur's put the coarsest levels on 14–20-pixel images, which
+  hold no usable edges, and Levin fell from 30.5 to 23.3 dB;
+* from the second level on, the support follows the kernel: it is bounded by
+  the previous level's kernel extent (entries ≥ 5 % of the maximum) times the
+  scale step times ``1 + support_margin``, plus 2 pixels. A compact kernel in a
+  large support is then estimated on a support of about its own size, which
+  keeps the kernel step from spreading mass over the empty border and makes
+  a 3× support ten times faster;
+* the final kernel is cleaned once (``final_threshold``, ``final_prune``: entries
+  below 2 % of the maximum zeroed, components under 2 % of the mass removed),
+  which removes the faint speckle a large support collects.
+
+The returned kernel always has the requested support (zero-padded).
+
 Known limitation, measured on Levin et al. 2009 (``benchmarks/RESULTS.md``):
 the kernel step is not what limits the estimate — given the true sharp image
 it returns kernels that restore *better* than the true ones (34.9 dB against
@@ -105,7 +126,8 @@ from ..padding import periodic_extension
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
            "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS", "KERNEL_ETA",
            "EDGE_SOFTNESS", "SETTLED", "soften_kernel", "GCM_STARTS", "NOISE_FLOOR",
-           "CLASSICAL_GENERATOR"]
+           "CLASSICAL_GENERATOR", "kernel_extent", "MIN_LEVEL_SIDE", "SUPPORT_MARGIN",
+           "FINAL_CLEAN"]
 
 #: :func:`estimate_kernel`'s kernel weight per input pixel: the kernel step's
 #: ``½η‖k‖²`` has ``η = KERNEL_ETA · H·W`` at every level (module docstring).
@@ -118,6 +140,17 @@ EDGE_SOFTNESS = 0.5
 NOISE_FLOOR = 3.0
 #: Relative change of the kernel in one alternation below which it counts as settled.
 SETTLED = 0.05
+#: :func:`estimate_kernel`'s smallest image side (pixels) at the coarsest pyramid level.
+MIN_LEVEL_SIDE = 32
+#: :func:`estimate_kernel`'s margin of the adaptive support (module docstring,
+#: "A support larger than the blur").
+SUPPORT_MARGIN = 0.25
+#: Fraction of the maximum above which a kernel entry counts for :func:`kernel_extent`.
+EXTENT_THRESHOLD = 0.05
+#: :func:`estimate_kernel`'s clean-up of the final kernel: entries below this
+#: fraction of the maximum are zeroed, then components holding less than this
+#: fraction of the mass removed (:func:`clean_kernel`).
+FINAL_CLEAN = 0.02
 
 IMAGE_STEPS = ("l0", "lp", "gcm")
 #: Where each GCM latent step starts (:func:`estimate_kernel`'s ``gcm_start``).
@@ -293,16 +326,44 @@ class KernelStepResult:
     iterations: int
 
 
-def _quadratic(autocorrelation: np.ndarray, crosscorrelation: np.ndarray, ksize) -> tuple:
-    """The Hessian ``M`` (n×n) and linear term ``b`` of the kernel objective."""
+#: Kernel supports (pixels) up to which :func:`kernel_step` forms the n×n Hessian;
+#: larger ones apply it by FFT (the matrix of a 99×99 support has 96 M entries).
+DENSE_HESSIAN_MAX = 1024
+
+
+def _quadratic(autocorrelation: np.ndarray, crosscorrelation: np.ndarray, ksize,
+               weight: float, dense: bool | None = None) -> tuple[Callable, np.ndarray]:
+    """The Hessian product ``k ↦ (M + weight·I) k`` and the linear term ``b`` of the
+    kernel objective ``½kᵀ(M + weight·I)k − bᵀk`` (``k`` flattened).
+
+    ``M[i, j] = A(o_i − o_j)`` for the autocorrelation ``A`` and the support
+    offsets ``o``, so ``M k`` is the convolution of ``k`` with ``A`` restricted
+    to offsets within ±(support − 1) — the "valid" part, computed by FFT when
+    the support has more than ``DENSE_HESSIAN_MAX`` pixels (or ``dense=False``),
+    and by the explicit matrix otherwise.
+    """
     kh, kw = ksize
-    oy, ox = np.meshgrid(np.arange(kh) - kh // 2, np.arange(kw) - kw // 2, indexing="ij")
-    oy, ox = oy.ravel(), ox.ravel()
     shape = autocorrelation.shape
-    hessian = autocorrelation[(oy[:, None] - oy[None, :]) % shape[0],
-                              (ox[:, None] - ox[None, :]) % shape[1]]
-    linear = crosscorrelation[oy % shape[0], ox % shape[1]]
-    return hessian, linear
+    oy, ox = np.meshgrid(np.arange(kh) - kh // 2, np.arange(kw) - kw // 2, indexing="ij")
+    linear = crosscorrelation[oy.ravel() % shape[0], ox.ravel() % shape[1]]
+    if dense is None:
+        dense = kh * kw <= DENSE_HESSIAN_MAX
+    if dense:
+        oy, ox = oy.ravel(), ox.ravel()
+        hessian = autocorrelation[(oy[:, None] - oy[None, :]) % shape[0],
+                                  (ox[:, None] - ox[None, :]) % shape[1]]
+        hessian = hessian + weight * np.eye(kh * kw)
+        return hessian.__matmul__, linear
+    window = autocorrelation[np.ix_(np.arange(-(kh - 1), kh) % shape[0],
+                                    np.arange(-(kw - 1), kw) % shape[1])]
+    fshape = (sfft.next_fast_len(3 * kh - 2, real=True), sfft.next_fast_len(3 * kw - 2, real=True))
+    window_spectrum = sfft.rfft2(window, s=fshape)
+
+    def product(k: np.ndarray) -> np.ndarray:
+        full = sfft.irfft2(window_spectrum * sfft.rfft2(k.reshape(kh, kw), s=fshape), s=fshape)
+        return full[kh - 1: 2 * kh - 1, kw - 1: 2 * kw - 1].ravel() + weight * k
+
+    return product, linear
 
 
 def kernel_step(latent: np.ndarray, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0.01,
@@ -332,15 +393,14 @@ def kernel_step(latent: np.ndarray, blurred: np.ndarray, kernel0: np.ndarray, et
         increasing), and the iterations run.
     """
     autocorrelation, crosscorrelation, bound = _correlations(latent, blurred)
-    hessian, linear = _quadratic(autocorrelation, crosscorrelation, kernel0.shape)
     if weight is None:
         weight = eta * autocorrelation[0, 0]
     weight = check_positive(weight, "weight", allow_zero=True)
+    hessian, linear = _quadratic(autocorrelation, crosscorrelation, kernel0.shape, weight)
     step = 1.0 / (bound + weight + 1e-300)
-    hessian = hessian + weight * np.eye(hessian.shape[0])
 
     def objective(k):
-        return 0.5 * k @ (hessian @ k) - linear @ k
+        return 0.5 * k @ hessian(k) - linear @ k
 
     k = project_simplex(kernel0.ravel())
     value = objective(k)
@@ -352,10 +412,10 @@ def kernel_step(latent: np.ndarray, blurred: np.ndarray, kernel0: np.ndarray, et
         done += 1
         t_next = 0.5 * (1 + math.sqrt(1 + 4 * t * t))
         extrapolated = k + ((t - 1) / t_next) * (k - previous)
-        candidate = project_simplex(extrapolated - step * (hessian @ extrapolated - linear))
+        candidate = project_simplex(extrapolated - step * (hessian(extrapolated) - linear))
         candidate_value = objective(candidate)
         if candidate_value > value:  # monotone safeguard: a plain projected-gradient step
-            candidate = project_simplex(k - step * (hessian @ k - linear))
+            candidate = project_simplex(k - step * (hessian(k) - linear))
             candidate_value = objective(candidate)
             t_next = 1.0
         change = np.linalg.norm(candidate - k) / max(np.linalg.norm(k), 1e-300)
@@ -461,18 +521,56 @@ def _soften_latent(latent, sigma: float):
     return ndimage.gaussian_filter(latent, sigma, mode="wrap")
 
 
-def _pyramid(kernel_shape, ratio: float = 1 / math.sqrt(2), coarsest: int = 3) -> list:
+def _pyramid(kernel_shape, ratio: float = 1 / math.sqrt(2), coarsest: int = 3,
+             min_scale: float = 0.0) -> list:
     """Kernel sizes and image scales from coarse to fine: the image scale falls by
-    ``ratio`` per level until the larger kernel side is about ``coarsest``."""
+    ``ratio`` per level until the larger kernel side is about ``coarsest`` or the
+    next scale would fall below ``min_scale``."""
     levels = []
     scale = 1.0
     while True:
         size = tuple(max(3, int(math.ceil(s * scale)) | 1) for s in kernel_shape)
         levels.append((scale, size))
-        if max(kernel_shape) * scale * ratio < coarsest:
+        if max(kernel_shape) * scale * ratio < coarsest or scale * ratio < min_scale:
             break
         scale *= ratio
     return levels[::-1]
+
+
+def kernel_extent(kernel: np.ndarray, threshold: float = EXTENT_THRESHOLD) -> int:
+    """Side of the bounding box of the entries ``≥ threshold · max(k)`` (the larger side)."""
+    above = kernel >= threshold * kernel.max()
+    rows, cols = np.flatnonzero(above.any(axis=1)), np.flatnonzero(above.any(axis=0))
+    return int(max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1)
+
+
+def _place(kernel: np.ndarray, size) -> np.ndarray:
+    """``kernel`` centred in an array of ``size``, cropped where it is larger; sums to 1."""
+    out = np.zeros(size)
+    h, w = min(size[0], kernel.shape[0]), min(size[1], kernel.shape[1])
+    ky, kx = (kernel.shape[0] - h) // 2, (kernel.shape[1] - w) // 2
+    oy, ox = (size[0] - h) // 2, (size[1] - w) // 2
+    out[oy: oy + h, ox: ox + w] = kernel[ky: ky + h, kx: kx + w]
+    return out / out.sum()
+
+
+def _next_level_kernel(kernel: np.ndarray, ratio: float, size, previous_size,
+                       support_margin: float):
+    """The kernel carried to a level ``ratio`` times finer, on that level's support.
+
+    ``size`` and ``previous_size`` are the two levels' full supports. With
+    ``support_margin > 0`` the support is bounded by what the kernel can grow
+    to: ``ratio · extent · (1 + support_margin) + 2`` pixels (odd), the extent
+    measured by :func:`kernel_extent`; the kernel is then upsampled by ``ratio``
+    and placed in the smaller support.
+    """
+    bound = int(math.ceil(ratio * kernel_extent(kernel) * (1 + support_margin))) + 2
+    if support_margin <= 0 or (kernel.shape == tuple(previous_size) and bound >= max(size)):
+        return _resize_kernel(kernel, size)
+    natural = tuple(min(s, max(3, int(math.ceil(n * ratio)) | 1))
+                    for s, n in zip(size, kernel.shape, strict=True))
+    size = tuple(min(s, bound | 1) for s in size)
+    return _place(_resize_kernel(kernel, natural), size)
 
 
 def _initial_kernel(size) -> np.ndarray:
@@ -511,6 +609,9 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
                     refine: int = 0, refine_lam: float = 3e-4, generator=None,
                     gamma: float = 0.02, gcm_iterations: int = 5, gcm_corrector: bool = True,
                     gcm_start: str = "observation", rho_growth: float = 2.0, rho_max: float = 1e5,
+                    min_level_side: int = MIN_LEVEL_SIDE,
+                    support_margin: float = SUPPORT_MARGIN,
+                    final_threshold: float = FINAL_CLEAN, final_prune: float = FINAL_CLEAN,
                     progress: bool = False, callback: Callable | None = None):
     """Estimate a blur kernel from a single blurred image (module docstring).
 
@@ -575,6 +676,22 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         relative to each level's ``Σ_d‖∂_d u‖²`` (default 0.01).
     kernel_iterations : int
         Maximum projected-gradient iterations per kernel step.
+    min_level_side : int
+        The pyramid's coarsest level is the first whose image would otherwise be
+        smaller than this on its smaller side (module docstring, "A support
+        larger than the blur"); 0 disables. Levin et al. 2009 at the true
+        support: 30.55 dB against 30.51 without; at twice the support: 29.91
+        against 23.31.
+    support_margin : float
+        From the second level on, the level's support is at most
+        ``ratio · extent · (1 + support_margin) + 2`` pixels, ``extent`` the
+        previous level's :func:`kernel_extent`; 0 keeps the full support at every
+        level. The kernel returned is zero-padded to ``kernel_size``.
+    final_threshold, final_prune : float
+        :func:`clean_kernel` applied once to the final kernel (defaults:
+        ``FINAL_CLEAN``, 2 % of the maximum and of the mass); 0 disables either.
+        At the true support they change Levin et al. 2009 by less than 0.01 dB;
+        at three times the support they gain 0.4 dB (speckle over the support).
     threshold, prune : float
         Post-processing of each kernel step (:func:`clean_kernel`); 0 disables.
         Both are off by default: at the coarse levels the faint tails of a
@@ -643,8 +760,12 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     edge_softness = check_positive(edge_softness, "edge_softness", allow_zero=True)
     check_in_range(threshold, "threshold", 0.0, 1.0, low_open=False)
     check_in_range(prune, "prune", 0.0, 1.0, low_open=False)
+    check_in_range(final_threshold, "final_threshold", 0.0, 1.0, low_open=False)
+    check_in_range(final_prune, "final_prune", 0.0, 1.0, low_open=False)
+    support_margin = check_positive(support_margin, "support_margin", allow_zero=True)
+    min_level_side = check_int(min_level_side, "min_level_side", minimum=0)
     info = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
-    levels = _pyramid(ksize, coarsest=coarsest)
+    levels = _pyramid(ksize, coarsest=coarsest, min_scale=min_level_side / min(y.shape))
     kernel = _initial_kernel(levels[0][1])
     bar = tqdm(levels, desc="kernel levels", disable=not progress, leave=False)
     change = 1.0
@@ -652,7 +773,10 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     lam_g, lam_i = lam, lam_intensity
     for index, (scale, size) in enumerate(bar):
         level_start = time.perf_counter()
-        kernel = _resize_kernel(kernel, size)
+        if index > 0:
+            kernel = _next_level_kernel(kernel, scale / levels[index - 1][0], size,
+                                        levels[index - 1][1], support_margin)
+            size = kernel.shape
         shape = (max(8, round(y.shape[0] * scale)), max(8, round(y.shape[1] * scale)))
         small = y if scale == 1.0 else resize(y, shape, order=1, anti_aliasing=True, mode="edge")
         padded_shape = (_fast_len(shape[0] + size[0]), _fast_len(shape[1] + size[1]))
@@ -718,8 +842,11 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
             record["kernel_objective"].append((float(result.objective[0]),
                                                float(result.objective[-1])))
             record["seconds"] += time.perf_counter() - t0
+    kernel = clean_kernel(kernel, final_threshold, final_prune)
     if centre:
         kernel = centre_kernel(kernel)
+    if kernel.shape != ksize:
+        kernel = _place(kernel, ksize)
     info.latent = _as_image(latent)[: y.shape[0], : y.shape[1]]
     info.collapsed, info.converged, info.warnings = diagnose_kernel(kernel, change)
     info.seconds = time.perf_counter() - start
