@@ -2,7 +2,7 @@
 
     python benchmarks/blind_synthetic.py --data ../shared/data
         [--options '{"lam": 5e-4, "lam_decay": 1.0}'] [--oracle] [--workers 2]
-        [--noise 0.005] [--record FILE]
+        [--noise 0.005] [--jpeg 75] [--record FILE]
 
 A held-out check for :func:`proxdeblur.solvers.estimate_kernel`'s defaults, which
 were chosen on Levin et al. 2009. Sixteen cases, each a 255×255 gray crop from
@@ -17,7 +17,10 @@ trajectories of :func:`proxdeblur.kernels.motion_kernel` (15–25 pixels, seeds
 
 Reports, per case and on average, the aligned PSNR of ``deconvolve`` with the
 estimated kernel and with the true one, the error ratio and the kernel
-similarity — the columns of the Levin benchmark. ``--oracle`` replaces the
+similarity — the columns of the Levin benchmark. ``--jpeg Q`` stores each
+blurred image as a JPEG of quality Q (Pillow) and estimates as ``proxdeblur
+deblur`` does for JPEG input (``min_noise=JPEG_NOISE`` unless ``--options`` says
+otherwise): a ground-truth check of that rule. ``--oracle`` replaces the
 blind pyramid by one kernel step from the *true sharp* image (a bound on what
 the kernel step can do with a perfect latent). Cases run in ``--workers``
 processes of one thread each.
@@ -58,7 +61,17 @@ def kernels(data: Path) -> list[np.ndarray]:
     return out
 
 
-def cases(data: Path, noise: float = NOISE) -> list[dict]:
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    import io as bytes_io
+
+    from PIL import Image
+
+    buffer = bytes_io.BytesIO()
+    Image.fromarray(np.round(image * 255).astype(np.uint8)).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer), dtype=np.float64) / 255
+
+
+def cases(data: Path, noise: float = NOISE, jpeg: int | None = None) -> list[dict]:
     from proxdeblur import Convolution, io
 
     rng = np.random.default_rng(0)
@@ -73,6 +86,8 @@ def cases(data: Path, noise: float = NOISE) -> list[dict]:
         blurred = Convolution(kernel, "valid").forward(scene)
         blurred = np.clip(np.round((blurred + noise * rng.standard_normal(blurred.shape)) * 255)
                           / 255, 0, 1)
+        if jpeg is not None:
+            blurred = _jpeg(blurred, jpeg)
         sharp = scene[kh // 2: kh // 2 + SIZE, kw // 2: kw // 2 + SIZE]
         out.append({"name": f"bsd68_test{index + 1:03d}", "blurred": blurred, "sharp": sharp,
                     "kernel": kernel, "support": max(kh, kw) | 1})
@@ -114,12 +129,18 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
     parser.add_argument("--noise", type=float, default=NOISE,
                         help="standard deviation of the Gaussian noise added to the blurred images")
+    parser.add_argument("--jpeg", type=int, default=None, metavar="Q",
+                        help="store the blurred images as JPEG of this quality (1-95)")
     parser.add_argument("--record", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     pin_threads(1)
 
     options = json.loads(args.options)
-    jobs = [(case, options, args.oracle) for case in cases(args.data, args.noise)]
+    if args.jpeg is not None:
+        from proxdeblur.deblurring import source_kernel_options
+
+        options = {**source_kernel_options("blurred.jpg"), **options}
+    jobs = [(case, options, args.oracle) for case in cases(args.data, args.noise, args.jpeg)]
     with Pool(args.workers) as pool:
         rows = pool.map(run_case, jobs, chunksize=1)
     for r in rows:
@@ -129,6 +150,7 @@ def main(argv=None) -> int:
     ratios = np.array([r["error_ratio"] for r in rows])
     summary = {
         "cases": len(rows), "options": options, "oracle": args.oracle, "noise": args.noise,
+        "jpeg_quality": args.jpeg,
         "mean_psnr": float(np.mean([r["psnr"] for r in rows])),
         "mean_psnr_known_kernel": float(np.mean([r["psnr_known_kernel"] for r in rows])),
         "mean_error_ratio": float(ratios.mean()),

@@ -8,8 +8,10 @@ Lai et al. (CVPR 2016) for which the data folder holds a kernel estimated by a
 published method (``estimated_kernels/<name>_<yy>_<method>_psf.png``; Cho & Lee
 2009, Xu & Jia 2010, Krishnan 2011, Levin 2011, Sun 2013, Xu 2013, Zhang 2013,
 Zhong 2013, Pan 2014, Perrone & Favaro 2014). Each photograph (colour JPEG, up
-to 1200×964) runs through :func:`proxdeblur.deblur` with its defaults and the
-published kernel's size as the support.
+to 1200×964) runs through :func:`proxdeblur.deblur` as ``proxdeblur deblur`` runs
+it — the defaults plus the JPEG error level of
+:func:`proxdeblur.deblurring.source_kernel_options` — with the published kernel's
+size as the support (``--options`` adds or overrides ``estimate_kernel`` options).
 
 There is no sharp image, so there is no PSNR. The table gives what can be
 measured honestly: the time (kernel estimate, final deconvolution, total), the
@@ -76,12 +78,14 @@ def run_photograph(args) -> dict:
     photo, out, options = args
     import proxdeblur.operators as ops
     from proxdeblur import deblur, io
+    from proxdeblur.deblurring import source_kernel_options
     from proxdeblur.metrics import kernel_similarity
 
     ops._WORKERS = 1
     blurred = io.read_image(photo["image"])
     published = io.read_kernel(photo["kernel"])
     start = time.perf_counter()
+    options = {**source_kernel_options(photo["image"]), **options}  # as the CLI does
     restored, kernel, info = deblur(blurred, published.shape, kernel_options=options, warn=False)
     seconds = time.perf_counter() - start
     if out is not None:

@@ -86,7 +86,7 @@ def _cmd_deconv(args) -> int:
 
 def _cmd_deblur(args) -> int:
     from . import io
-    from .deblurring import deblur
+    from .deblurring import deblur, source_kernel_options
     from .solvers.blind import CLASSICAL_GENERATOR
 
     if len(args.kernel_size) > 2:
@@ -99,6 +99,12 @@ def _cmd_deblur(args) -> int:
     deconvolve_options = {} if args.lam is None else {"lam": args.lam}
     start = time.perf_counter()
     kernel_options = {"edge_softness": args.edge_softness}
+    if args.noise is not None:
+        if not np.isfinite(args.noise) or args.noise < 0:
+            raise InvalidArgumentError("--noise", "a finite number >= 0", args.noise)
+        kernel_options["noise"] = args.noise
+    else:
+        kernel_options.update(source_kernel_options(args.input))
     if args.generator is not None and args.image_step != "gcm":
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
@@ -355,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="std (pixels) of the Gaussian through which the kernel estimate sees "
                         "the latent's step edges: the softness of the camera's sharp edges; 0: "
                         "none")
+    deblur.add_argument("--noise", type=float, default=None, metavar="SIGMA",
+                        help="noise level ([0, 1] scale) that sets the kernel estimate's floor "
+                        "of the l0 weight; None: estimated, and at least 0.01 for JPEG input; "
+                        "0.02 can rescue a kernel of branches or dots on a processed photo")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
     _add_output_options(deblur)

@@ -21,7 +21,25 @@ from .deconvolution import deconvolve
 from .errors import InvalidArgumentError
 from .solvers.blind import KernelEstimate, estimate_kernel
 
-__all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning"]
+__all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options"]
+
+JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+def source_kernel_options(path) -> dict:
+    """:func:`estimate_kernel` options for an image read from ``path``.
+
+    A JPEG gets ``min_noise=JPEG_NOISE`` (0.01): a photograph's compression
+    and in-camera processing act as noise that the wavelet estimate does not
+    see, and with the λ floor of a clean image the kernel takes them up
+    (lattices of dots, branches along the scene's edges). Other formats get no
+    options.
+    """
+    from pathlib import Path
+
+    from .solvers.blind import JPEG_NOISE
+
+    return {"min_noise": JPEG_NOISE} if Path(path).suffix.lower() in JPEG_SUFFIXES else {}
 
 
 class BlindDeblurWarning(UserWarning):

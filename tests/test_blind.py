@@ -375,6 +375,39 @@ def test_cli_deblur_writes_image_and_kernel(tmp_path, camera_small):
     assert io.read_kernel(tmp_path / "k.png").shape == (9, 9)
 
 
+def test_jpeg_input_sets_the_kernel_estimates_error_floor(tmp_path, camera_small, monkeypatch):
+    """JPEG compression error counts as noise σ ≥ JPEG_NOISE for the λ floor; --noise overrides."""
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur.cli import main
+    from proxdeblur.deblurring import source_kernel_options
+    from proxdeblur.solvers.blind import JPEG_NOISE
+
+    assert source_kernel_options(tmp_path / "a.JPG") == {"min_noise": JPEG_NOISE}
+    assert source_kernel_options(tmp_path / "a.png") == {}
+    blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
+    _, info = estimate_kernel(blurred, 5, min_noise=JPEG_NOISE, iterations=1, settle=0)
+    assert info.noise_sigma == JPEG_NOISE and np.isclose(info.lam_floor, 3 * JPEG_NOISE ** 2)
+    with pytest.raises(InvalidArgumentError, match="min_noise"):
+        estimate_kernel(blurred, 5, min_noise=-0.1)
+
+    seen = []
+    real = deblurring.deblur
+
+    def spy(image, kernel_size, **options):
+        seen.append(options["kernel_options"])
+        return real(image, kernel_size, **options)
+
+    monkeypatch.setattr(deblurring, "deblur", spy)
+    io.write_image(tmp_path / "in.jpg", blurred)
+    io.write_image(tmp_path / "in.png", blurred)
+    for name, extra in [("in.jpg", []), ("in.png", []), ("in.jpg", ["--noise", "0.005"])]:
+        assert main(["deblur", str(tmp_path / name), "-o", str(tmp_path / f"out{len(seen)}.png"),
+                     "--kernel-size", "5", "--quiet", *extra]) == 0
+    assert seen[0]["min_noise"] == JPEG_NOISE
+    assert "min_noise" not in seen[1] and "noise" not in seen[1]
+    assert seen[2]["noise"] == 0.005 and "min_noise" not in seen[2]
+
+
 def test_cli_deblur_errors_are_one_line(tmp_path, camera_small, capsys):
     from proxdeblur.cli import main
 
@@ -390,6 +423,10 @@ def test_cli_deblur_errors_are_one_line(tmp_path, camera_small, capsys):
                  "--kernel-size", "9", "--edge-softness", "-1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "edge_softness" in err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "9", "--noise", "-0.01"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--noise" in err
     assert not (tmp_path / "out.png").exists()
 
 
