@@ -84,8 +84,8 @@ def run_photograph(args) -> dict:
     ops._WORKERS = 1
     blurred = io.read_image(photo["image"])
     published = io.read_kernel(photo["kernel"])
-    start = time.perf_counter()
     options = {**source_kernel_options(photo["image"]), **options}  # as the CLI does
+    start = time.perf_counter()
     restored, kernel, info = deblur(blurred, published.shape, kernel_options=options, warn=False)
     seconds = time.perf_counter() - start
     if out is not None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ._validation import as_image
 from .deconvolution import deconvolve
 from .errors import InvalidArgumentError
-from .solvers.blind import KernelEstimate, estimate_kernel
+from .solvers.blind import JPEG_NOISE, KernelEstimate, estimate_kernel
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options"]
 
@@ -35,10 +36,6 @@ def source_kernel_options(path) -> dict:
     (lattices of dots, branches along the scene's edges). Other formats get no
     options.
     """
-    from pathlib import Path
-
-    from .solvers.blind import JPEG_NOISE
-
     return {"min_noise": JPEG_NOISE} if Path(path).suffix.lower() in JPEG_SUFFIXES else {}
 
 

@@ -569,8 +569,10 @@ def _next_level_kernel(kernel: np.ndarray, ratio: float, size, previous_size,
     measured by :func:`kernel_extent`; the kernel is then upsampled by ``ratio``
     and placed in the smaller support.
     """
+    if support_margin <= 0:
+        return _resize_kernel(kernel, size)
     bound = int(math.ceil(ratio * kernel_extent(kernel) * (1 + support_margin))) + 2
-    if support_margin <= 0 or (kernel.shape == tuple(previous_size) and bound >= max(size)):
+    if kernel.shape == tuple(previous_size) and bound >= max(size):
         return _resize_kernel(kernel, size)
     natural = tuple(min(s, max(3, int(math.ceil(n * ratio)) | 1))
                     for s, n in zip(size, kernel.shape, strict=True))
