@@ -21,6 +21,7 @@ from proxdeblur.solvers.blind import (
     kernel_step,
     kernel_support,
     latent_step,
+    observed_interior,
     soften_kernel,
 )
 
@@ -88,6 +89,107 @@ def test_kernel_step_objective_matches_a_direct_evaluation():
                  for gu, gy in zip(grad(latent), grad(blurred), strict=True))
     constant = sum(0.5 * np.sum(gy**2) for gy in grad(blurred))
     assert result.objective[0] == pytest.approx(direct - constant, rel=1e-9, abs=1e-9)
+
+
+def _observed_problem(seed, ksize, shape=(40, 44), band=(9, 7)):
+    """A periodic latent/blurred pair whose top-left ``shape`` is an exact "valid" blur of
+    the latent (the scene extends beyond the frame) and whose band is unrelated noise."""
+    from scipy.signal import convolve2d
+
+    rng = np.random.default_rng(seed)
+    full = (shape[0] + band[0], shape[1] + band[1])
+    latent = _scene(seed, full)
+    truth = rng.random(ksize) ** 3 + 1e-3
+    truth /= truth.sum()
+    kh, kw = ksize
+    blurred = rng.random(full)
+    # observed pixel p = Σ_o k(o) u(p − o), o centred: a "valid" convolution of the latent
+    # (extended periodically, as the arrays are) over the observed window
+    ext = np.pad(latent, ((kh // 2, kh // 2), (kw // 2, kw // 2)), mode="wrap")
+    blurred[: shape[0], : shape[1]] = convolve2d(ext, truth, mode="valid")[: shape[0], : shape[1]]
+    return latent, blurred, truth
+
+
+def _observed_objective(latent, blurred, kernel, shape, weight):
+    """F(k) of kernel_step(observed=shape), evaluated directly (scipy's convolve2d)."""
+    from scipy.signal import convolve2d
+
+    kh, kw = kernel.shape
+    rows, cols = observed_interior(shape, kernel.shape)
+    grad = lambda x: (np.roll(x, -1, 0) - x, np.roll(x, -1, 1) - x)  # noqa: E731
+    total = 0.5 * weight * np.sum(kernel**2)
+    for gu, gy in zip(grad(latent), grad(blurred), strict=True):
+        ext = np.pad(gu, ((kh // 2, kh // 2), (kw // 2, kw // 2)), mode="wrap")
+        model = convolve2d(ext, kernel, mode="valid")
+        total += 0.5 * np.sum((model[rows, cols] - gy[rows, cols]) ** 2)
+    return total
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=seeds, ksize=st.sampled_from([(3, 3), (5, 3), (7, 7)]), weight=st.sampled_from([0.0, 0.5]))
+def test_observed_kernel_step_decreases_the_masked_objective_it_states(seed, ksize, weight):
+    latent, blurred, _ = _observed_problem(seed, ksize)
+    rng = np.random.default_rng(seed + 1)
+    start = rng.random(ksize)
+    start /= start.sum()
+    result = kernel_step(latent, blurred, start, iterations=25, weight=weight, observed=(40, 44))
+    assert np.all(np.diff(result.objective) <= 1e-6 * abs(result.objective[0]) + 1e-12)
+    assert np.all(result.kernel >= 0) and np.isclose(result.kernel.sum(), 1.0)
+    # the objective it reports is F(k) (single precision: relative 1e-5)
+    for k, value in ((start, result.objective[0]), (result.kernel, result.objective[-1])):
+        assert value == pytest.approx(_observed_objective(latent, blurred, k, (40, 44), weight),
+                                      rel=1e-5, abs=1e-8)
+
+
+def test_observed_kernel_step_ignores_the_band_that_misleads_the_periodic_fit():
+    latent, blurred, truth = _observed_problem(4, (7, 7), shape=(56, 60), band=(11, 9))
+    start = np.full((7, 7), 1 / 49)
+    observed = kernel_step(latent, blurred, start, iterations=400, tol=0, weight=0.0,
+                           observed=(56, 60))
+    periodic = kernel_step(latent, blurred, start, iterations=400, tol=0, weight=0.0)
+    assert kernel_similarity(observed.kernel, truth) > 0.99
+    assert kernel_similarity(periodic.kernel, truth) < 0.95
+
+
+def test_observed_interior_and_bad_observed_shapes():
+    assert observed_interior((40, 44), (5, 7)) == (slice(3, 37), slice(4, 40))
+    latent = _scene(1)
+    for bad in ((8, 44), (41, 44)):  # no interior left / larger than the arrays
+        with pytest.raises(InvalidArgumentError, match="^observed:"):
+            kernel_step(latent, latent, np.full((7, 7), 1 / 49), observed=bad)
+
+
+def test_estimate_kernel_fits_the_observed_interior_on_the_finer_levels(monkeypatch):
+    from proxdeblur.solvers import blind
+
+    seen = []
+    real = blind.kernel_step
+
+    def spy(latent, blurred, *args, observed=None, **kwargs):
+        seen.append((blurred.shape, observed))
+        return real(latent, blurred, *args, observed=observed, **kwargs)
+
+    monkeypatch.setattr(blind, "kernel_step", spy)
+    image = Convolution(motion_kernel(9, seed=1), "circular").forward(_scene(2, (96, 80)))
+
+    def observed_levels(**options):
+        seen.clear()
+        _, info = estimate_kernel(image, 9, iterations=1, settle=0, min_level_side=0, **options)
+        assert len(seen) == len(info.levels)  # one kernel step per level
+        return ([level["scale"] for level in info.levels],
+                [tuple(level["image_shape"]) for level in info.levels], [o for _, o in seen])
+
+    scales, shapes, observed = observed_levels()
+    assert len(scales) >= 3 and min(scales) < 0.5
+    assert observed == [shape if scale >= 0.5 else None
+                        for scale, shape in zip(scales, shapes, strict=True)]
+    assert observed[-1] == (96, 80)
+    assert all(o is None for o in observed_levels(observed_min_scale=2.0)[2])
+    assert all(o is not None for o in observed_levels(observed_min_scale=0.0)[2])
+    with pytest.raises(InvalidArgumentError, match="^observed_iterations:"):
+        estimate_kernel(image, 9, observed_iterations=0)
+    with pytest.raises(InvalidArgumentError, match="^observed_min_scale:"):
+        estimate_kernel(image, 9, observed_min_scale=-1.0)
 
 
 def test_kernel_step_absolute_weight_equals_the_relative_one_it_stands_for():
