@@ -38,6 +38,16 @@ def test_colour_is_channelwise_and_float32_kept(valid_blur):
     np.testing.assert_allclose(restored[..., 1], single, atol=1e-5)
 
 
+def test_colour_channels_one_by_one_equal_the_batched_solve(valid_blur):
+    """Without a history the channels are solved one after the other; with one, together."""
+    blurred, kernel, _ = valid_blur
+    colour = np.stack([blurred, blurred[::-1] ** 2, 1 - blurred.T], axis=2)
+    one_by_one = deconvolve(colour, kernel, iterations=5)
+    batched, result = deconvolve(colour, kernel, iterations=5, return_result=True)
+    assert result.x.ndim == 3 and len(result.history["objective"]) > 0
+    np.testing.assert_allclose(one_by_one, batched, rtol=0, atol=1e-10)
+
+
 def test_delta_kernel_leaves_a_sharp_image_nearly_unchanged(camera_small):
     restored = deconvolve(camera_small, delta_kernel(3))
     assert psnr(restored, camera_small) > 35
