@@ -857,7 +857,8 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         default is about 10 for a 255×255 image). Until 2026-12-02 this was
         relative to each level's ``Σ_d‖∂_d u‖²`` (default 0.01).
     kernel_iterations : int
-        Maximum projected-gradient iterations per kernel step.
+        Maximum projected-gradient iterations per kernel step at the levels with
+        the periodic fit (see ``observed_min_scale``).
     min_level_side : int
         The pyramid's coarsest level is the first whose image would otherwise be
         smaller than this on its smaller side (module docstring, "A support
