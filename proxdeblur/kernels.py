@@ -10,8 +10,8 @@ from scipy import ndimage
 from ._validation import as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 
-__all__ = ["motion_kernel", "centre_kernel", "validate_kernel", "delta_kernel", "project_simplex",
-           "transfer_function"]
+__all__ = ["motion_kernel", "centre_kernel", "heaviest_window", "validate_kernel", "delta_kernel",
+           "project_simplex", "transfer_function"]
 
 
 def validate_kernel(kernel, name: str = "kernel", normalize: bool = True) -> np.ndarray:
@@ -62,6 +62,35 @@ def centre_kernel(kernel) -> np.ndarray:
     dy = int(round(k.shape[0] // 2 - cy))
     dx = int(round(k.shape[1] // 2 - cx))
     out = ndimage.shift(k, (dy, dx), order=0, mode="constant")
+    return out / out.sum()
+
+
+def heaviest_window(kernel, size) -> np.ndarray:
+    """The window of odd ``size`` (h, w) of a kernel that holds the most mass, renormalized.
+
+    Where several windows hold the same mass (a kernel whose extent is smaller
+    than ``size``), the one whose centre is nearest the kernel's centre of mass
+    is taken, so a compact kernel comes back whole and as centred as the window
+    allows. ``size`` at most the kernel's shape.
+    """
+    k = as_kernel(kernel, "kernel", normalize=True)
+    try:
+        h, w = (int(s) for s in size)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError("size", "an (h, w) pair of odd ints", repr(size)) from None
+    if h % 2 == 0 or w % 2 == 0 or h < 1 or w < 1 or h > k.shape[0] or w > k.shape[1]:
+        raise InvalidArgumentError("size", f"odd sides at most the kernel's shape {k.shape}",
+                                   repr(size))
+    # mass of every window, indexed by its top-left corner, from the summed-area table
+    table = np.zeros((k.shape[0] + 1, k.shape[1] + 1))
+    table[1:, 1:] = k.cumsum(axis=0).cumsum(axis=1)
+    mass = table[h:, w:] - table[:-h, w:] - table[h:, :-w] + table[:-h, :-w]
+    cy, cx = ndimage.center_of_mass(k)
+    top, left = np.indices(mass.shape)
+    distance = (top + h // 2 - cy) ** 2 + (left + w // 2 - cx) ** 2
+    heaviest = mass >= mass.max() - 1e-12
+    index = np.unravel_index(np.argmin(np.where(heaviest, distance, np.inf)), mass.shape)
+    out = k[index[0]: index[0] + h, index[1]: index[1] + w]
     return out / out.sum()
 
 

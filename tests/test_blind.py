@@ -397,15 +397,30 @@ def test_estimate_kernel_does_not_depend_on_an_oversized_support():
 
 def test_estimate_kernel_support_options_can_be_switched_off():
     blurred, _ = _camera_blurred_by_motion()
-    off = {"min_level_side": 0, "support_margin": 0, "final_threshold": 0, "final_prune": 0}
+    off = {"min_level_side": 0, "support_margin": 0, "final_threshold": 0, "final_prune": 0,
+           "support_room": 0}
     _, info = estimate_kernel(blurred, 27, iterations=1, settle=0, **off)
     assert [tuple(level["kernel_shape"]) for level in info.levels] == [
         size for _, size in _pyramid((27, 27))]
     assert min(info.levels[0]["image_shape"]) < 32
     for name, value in [("support_margin", -0.1), ("final_threshold", 1.5), ("final_prune", -1.0),
-                        ("min_level_side", -3)]:
+                        ("min_level_side", -3), ("support_room", -1)]:
         with pytest.raises(InvalidArgumentError, match=name):
             estimate_kernel(blurred, 9, **{name: value})
+
+
+def test_estimate_kernel_searches_a_wider_support_and_cuts_back_to_the_requested_one():
+    blurred, truth = _camera_blurred_by_motion()
+    off = {"min_level_side": 0, "support_margin": 0, "iterations": 1, "settle": 0}
+    kernel, info = estimate_kernel(blurred, 11, support_room=3, **off)
+    assert kernel.shape == (11, 11) and np.isclose(kernel.sum(), 1) and kernel.min() >= 0
+    assert [tuple(level["kernel_shape"]) for level in info.levels] == [
+        size for _, size in _pyramid((17, 17))]
+    # the room is capped at a third of the image's side: none is left for a 15-pixel
+    # support on a 47-pixel image, and the estimate is that of support_room=0
+    small = blurred[:47, :47]
+    np.testing.assert_array_equal(estimate_kernel(small, 15, support_room=4, **off)[0],
+                                  estimate_kernel(small, 15, support_room=0, **off)[0])
 
 
 def test_deblur_colour_returns_image_kernel_and_info(camera_small):
