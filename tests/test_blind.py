@@ -436,6 +436,7 @@ def test_deblur_colour_returns_image_kernel_and_info(camera_small):
 def test_diagnose_kernel_flags_a_delta_and_a_moving_kernel():
     collapsed, converged, messages = diagnose_kernel(delta_kernel(9), change=0.2)
     assert collapsed and not converged and len(messages) == 2
+    assert "0.20" in messages[1] and "--noise 0.02" in messages[1]  # says what to try
     collapsed, converged, messages = diagnose_kernel(motion_kernel(9, seed=1), change=0.01)
     assert not collapsed and converged and messages == []
 
