@@ -44,6 +44,7 @@ from .deblurring import deblur
 from .deconvolution import deconvolve
 from .errors import InvalidArgumentError
 from .metrics import LEVIN_SUBPIXEL, aligned_psnr, aligned_ssim, error_ratio, kernel_similarity
+from .solvers.blind import largest_support
 
 __all__ = ["run_levin", "format_table"]
 
@@ -76,7 +77,7 @@ def run_levin(data, out, *, limit: int | None = None, image_step: str = "l0",
         blurred = io.read_image(data / entry["blurred"])
         sharp = io.read_image(data / entry["sharp"])
         true_kernel = np.load(data / entry["kernel_aligned"])
-        support = tuple(min(int(round(s * support_scale)) | 1, (min(blurred.shape) // 3 - 1) | 1)
+        support = tuple(min(int(round(s * support_scale)) | 1, largest_support(blurred.shape))
                         for s in entry["kernel_size"])
         timings = []
         for _ in range(max(1, repeat)):

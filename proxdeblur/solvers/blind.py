@@ -166,7 +166,7 @@ from ..kernels import centre_kernel, heaviest_window, project_simplex, transfer_
 from ..padding import periodic_extension
 
 __all__ = ["estimate_kernel", "kernel_step", "latent_step", "KernelEstimate", "kernel_support",
-           "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS", "KERNEL_ETA",
+           "largest_support", "clean_kernel", "diagnose_kernel", "select_edges", "IMAGE_STEPS", "KERNEL_ETA",
            "EDGE_SOFTNESS", "SETTLED", "SETTLE", "soften_kernel", "GCM_STARTS", "NOISE_FLOOR",
            "CLASSICAL_GENERATOR", "kernel_extent", "MIN_LEVEL_SIDE", "SUPPORT_MARGIN",
            "FINAL_CLEAN", "JPEG_NOISE", "observed_interior", "OBSERVED_ITERATIONS", "OBSERVED_MIN_SCALE"]
@@ -243,6 +243,11 @@ def kernel_support(kernel_size, image_shape) -> tuple[int, int]:
                 "kernel_size", f"at most a third of the image's smaller side ({limit})",
                 repr(kernel_size))
     return size
+
+
+def largest_support(image_shape) -> int:
+    """The largest odd kernel side :func:`kernel_support` accepts for an image of this shape."""
+    return (min(image_shape[:2]) // 3 - 1) | 1
 
 
 def _gradients(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -873,7 +878,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
         +0.05 dB (held-out synthetic set). Real photographs need more: on Lai et
         al. 2016's real set 15 of 30 were unsettled after 3, 3 after the default
         (12; mean similarity to the published kernels 0.761 → 0.773, median kernel
-        time 11.2 → 13.7 s); Levin is unchanged and the synthetic sets move by at
+        time 11.2 → 14.3 s); Levin is unchanged and the synthetic sets move by at
         most +0.04 dB (``benchmarks/RESULTS.md``, 2026-12-03).
     edge_softness : float
         Standard deviation, in pixels of the input, of the Gaussian through which
@@ -986,7 +991,7 @@ def estimate_kernel(image, kernel_size, *, image_step: str = "l0", lam: float = 
     support_margin = check_positive(support_margin, "support_margin", allow_zero=True)
     min_level_side = check_int(min_level_side, "min_level_side", minimum=0)
     support_room = check_int(support_room, "support_room", minimum=0)
-    largest = (min(y.shape) // 3 - 1) | 1
+    largest = largest_support(y.shape)
     search = tuple(max(s, min(s + 2 * support_room, largest)) for s in ksize)
     info = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
     levels = _pyramid(search, coarsest=coarsest, min_scale=min_level_side / min(y.shape))
