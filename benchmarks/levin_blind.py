@@ -69,7 +69,7 @@ def registration_bound(data: Path, estimates: Path) -> dict:
     from scipy import fft, ndimage
 
     from proxdeblur import deconvolve, io
-    from proxdeblur.metrics import LEVIN_SUBPIXEL, aligned_psnr, error_ratio
+    from proxdeblur.metrics import LEVIN_SUBPIXEL, align, psnr
 
     def fraction(kernel):
         offset = np.subtract(ndimage.center_of_mass(kernel), np.array(kernel.shape) // 2)
@@ -83,12 +83,17 @@ def registration_bound(data: Path, estimates: Path) -> dict:
         true_kernel = np.load(data / entry["kernel_aligned"])
         known = deconvolve(blurred, true_kernel)
         spectrum = fft.fft2(known)
+        # the error ratio's denominator does not move: align the known-kernel result once
+        known_ssd = {s: align(known, sharp, subpixel=s).ssd for s in (1, LEVIN_SUBPIXEL)}
 
-        def scores(shift, spectrum=spectrum, known=known, sharp=sharp):
+        def scores(shift, spectrum=spectrum, known_ssd=known_ssd, sharp=sharp):
+            """Aligned PSNR and error ratio, whole-pixel then quarter-pixel (one alignment each)."""
             moved = fft.ifft2(ndimage.fourier_shift(spectrum, shift)).real
-            return (aligned_psnr(moved, sharp), error_ratio(moved, known, sharp),
-                    aligned_psnr(moved, sharp, subpixel=LEVIN_SUBPIXEL),
-                    error_ratio(moved, known, sharp, subpixel=LEVIN_SUBPIXEL))
+            out = []
+            for subpixel in (1, LEVIN_SUBPIXEL):
+                a = align(moved, sharp, subpixel=subpixel)
+                out += [psnr(a.window, a.truth), a.ssd / known_ssd[subpixel]]
+            return out
 
         uniform.append(np.mean([scores((a, b)) for a in grid for b in grid], axis=0))
         estimate = estimates / f"{Path(entry['blurred']).stem}_kernel.npy"
