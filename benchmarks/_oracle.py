@@ -6,17 +6,16 @@ import numpy as np
 
 
 def kernel_from_sharp(sharp: np.ndarray, blurred: np.ndarray, support) -> np.ndarray:
-    """One kernel step of :func:`proxdeblur.solvers.estimate_kernel` whose latent is the
+    """One kernel step of :func:`proxdeblur.blind.estimate_kernel` whose latent is the
     *true sharp* image: from a uniform kernel of ``support`` (h, w), 500 iterations,
     both images extended periodically by the support plus one pixel, the estimator's
-    default kernel weight (``KERNEL_ETA · H·W``). A bound on what the kernel step can
+    default kernel weight (``KernelOptions().eta · H·W``). A bound on what the kernel step can
     do when the latent step is perfect."""
     from proxdeblur.padding import periodic_extension
-    from proxdeblur.solvers import kernel_step
-    from proxdeblur.solvers.blind import KERNEL_ETA
+    from proxdeblur.blind import KernelOptions, kernel_step
 
     support = tuple(support)
     shape = tuple(n + s + 1 for n, s in zip(blurred.shape, support, strict=True))
     return kernel_step(periodic_extension(sharp, shape), periodic_extension(blurred, shape),
-                       np.full(support, 1.0 / np.prod(support)), iterations=500,
-                       weight=KERNEL_ETA * blurred.size).kernel
+                       np.full(support, 1.0 / np.prod(support)), max_iter=500,
+                       weight=KernelOptions().eta * blurred.size).kernel

@@ -4,7 +4,7 @@
         [--options '{"lam": 5e-4, "lam_decay": 1.0}'] [--oracle] [--workers 2]
         [--noise 0.005] [--jpeg 75] [--record FILE]
 
-A held-out check for :func:`proxdeblur.solvers.estimate_kernel`'s defaults, which
+A held-out check for :func:`proxdeblur.blind.estimate_kernel`'s defaults, which
 were chosen on Levin et al. 2009. Sixteen cases, each a 255×255 gray crop from
 the centre of BSD68 image ``test001`` … ``test016`` blurred by the "valid" model
 (the blurred pixels see scene content beyond the crop, as in a photograph), plus
@@ -102,7 +102,7 @@ def run_case(args) -> dict:
     import proxdeblur.operators as ops
     from proxdeblur import deconvolve
     from proxdeblur.metrics import LEVIN_SUBPIXEL, aligned_psnr, error_ratio, kernel_similarity
-    from proxdeblur.solvers import estimate_kernel
+    from proxdeblur.blind import estimate_kernel
 
     ops._WORKERS = 1
     start = time.perf_counter()

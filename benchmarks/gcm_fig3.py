@@ -22,7 +22,7 @@ for the final restoration only). Variants:
 All GCM variants use ``Ψ(u) = ½‖k ∗ u − ∇y‖² + λ‖u‖_p^p`` with the estimator's
 defaults (λ from 2e-3 divided by 1.1 per iteration down to 1e-4, p = 0.8, γ = 0.02,
 five stages per latent step, each latent step a fresh run from ``u⁰ = ∇y``;
-``--options '{"gcm_start": "previous"}'`` continues from the previous latent instead).
+``--options '{"start": "previous"}'`` continues from the previous latent instead).
 """
 
 from __future__ import annotations
@@ -40,15 +40,17 @@ from _timing import pin_threads
 VARIANTS = ("l0", "corrector", "generator", "gcm", "gcm-l0")
 
 
-def variant_options(variant: str, generator) -> dict:
+def variant_step(variant: str, generator, options=None):
+    """The latent step of a variant: the ℓ0 step, or GCM with ``options`` (JSON of
+    :class:`~proxdeblur.blind.GCMLatentStep` keywords, e.g. ``{"start": "previous"}``)."""
+    from proxdeblur.blind import GCMLatentStep
+
     if variant == "l0":
-        return {"image_step": "l0"}
+        return "l0"
     if variant == "gcm-l0":
-        return {"image_step": "gcm", "generator": "l0"}
-    options = {"image_step": "gcm", "generator": None if variant == "corrector" else generator}
-    if variant == "generator":
-        options["gcm_corrector"] = False
-    return options
+        return GCMLatentStep("l0", **(options or {}))
+    return GCMLatentStep(None if variant == "corrector" else generator,
+                         corrector=variant != "generator", **(options or {}))
 
 
 def run_image(entry: dict, data: Path, variant: str, generator, options=None) -> dict:
@@ -60,17 +62,17 @@ def run_image(entry: dict, data: Path, variant: str, generator, options=None) ->
     truth = np.load(data / entry["kernel_aligned"])
     per_level: list[dict] = []
 
-    def record(level, kernel, latent):
-        per_level.append({"level": level, "kernel_shape": list(kernel.shape),
-                          "kernel_similarity": kernel_similarity(kernel, truth)})
+    def record(state):  # the kernel at the end of each level
+        if per_level and per_level[-1]["level"] == state.level:
+            per_level.pop()
+        if state.stage == "level":
+            per_level.append({"level": state.level, "kernel_shape": list(state.kernel.shape),
+                              "kernel_similarity": kernel_similarity(state.kernel, truth)})
 
-    chosen = variant_options(variant, generator)
-    image_step = chosen.pop("image_step")
-    if variant != "l0":
-        chosen.update(options or {})
+    image_step = variant_step(variant, generator, options)
     start = time.perf_counter()
     restored, kernel, info = deblur(blurred, tuple(entry["kernel_size"]), image_step=image_step,
-                                    kernel_options={**chosen, "callback": record}, warn=False)
+                                    kernel_options={"callback": record}, warn=False)
     seconds = time.perf_counter() - start
     known = deconvolve(blurred, truth)
     return {"image": Path(entry["blurred"]).name, "variant": variant,
@@ -110,7 +112,7 @@ def main(argv=None) -> int:
                         help="bundled name or weights file of the GCM generator")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--options", default="{}",
-                        help="JSON of estimate_kernel options for the GCM variants")
+                        help="JSON of GCMLatentStep options for the GCM variants")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--record", type=Path, default=None)

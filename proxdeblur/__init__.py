@@ -6,7 +6,10 @@ The curated public API. Submodules: :mod:`proxdeblur.operators`,
 :mod:`proxdeblur.kernels`.
 """
 
-from . import io, kernels, metrics, operators, priors, shrinkage, solvers
+from importlib import metadata as _metadata
+
+from . import blind, io, kernels, metrics, operators, priors, shrinkage, solvers
+from .blind import estimate_kernel
 from .deblurring import deblur
 from .deconvolution import deconvolve
 from .denoising import denoise, get_denoiser
@@ -16,7 +19,10 @@ from .operators import Convolution, FiniteDifference, Identity, Mask
 from .priors import L0, L1, TV, L0Gradient, Lp, LpGradient, Wavelet
 from .solvers import SolverResult, hqs, proximal_gradient
 
-__version__ = "0.1.0"
+try:  # the version is written once, in pyproject.toml
+    __version__ = _metadata.version("proxdeblur")
+except _metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ProxdeblurError",
@@ -24,6 +30,7 @@ __all__ = [
     "ImageFileError",
     "deconvolve",
     "deblur",
+    "estimate_kernel",
     "denoise",
     "get_denoiser",
     "Convolution",
@@ -46,6 +53,7 @@ __all__ = [
     "aligned_ssim",
     "error_ratio",
     "kernel_similarity",
+    "blind",
     "io",
     "kernels",
     "metrics",

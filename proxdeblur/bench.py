@@ -40,11 +40,11 @@ from tqdm.auto import tqdm
 
 from . import io
 from ._validation import check_positive
+from .blind import largest_support
 from .deblurring import deblur
 from .deconvolution import deconvolve
 from .errors import InvalidArgumentError
 from .metrics import LEVIN_SUBPIXEL, aligned_psnr, aligned_ssim, error_ratio, kernel_similarity
-from .solvers.blind import largest_support
 
 __all__ = ["run_levin", "format_table"]
 
@@ -110,9 +110,9 @@ def run_levin(data, out, *, limit: int | None = None, image_step: str = "l0",
             "kernel_similarity": kernel_similarity(kernel, true_kernel),
             "seconds": seconds,
             "kernel_seconds": info.kernel_seconds,
-            "latent_step_seconds": sum(level["latent_seconds"] for level in info.estimate.levels),
-            "kernel_step_seconds": sum(level["kernel_seconds"] for level in info.estimate.levels),
-            "finest_level_seconds": info.estimate.levels[-1]["seconds"],
+            "latent_step_seconds": sum(level.latent_seconds for level in info.estimate.levels),
+            "kernel_step_seconds": sum(level.kernel_seconds for level in info.estimate.levels),
+            "finest_level_seconds": info.estimate.levels[-1].seconds,
             "deconvolution_seconds": info.deconvolution_seconds,
             "warnings": info.warnings,
         })

@@ -1,7 +1,7 @@
 """Blind deblurring of photographs: :func:`deblur`.
 
 The kernel is estimated on the image's luminance by
-:func:`proxdeblur.solvers.estimate_kernel` (coarse-to-fine, kernel on the
+:func:`proxdeblur.blind.estimate_kernel` (coarse-to-fine, kernel on the
 probability simplex), then the image is restored by :func:`deconvolve` with
 that kernel — by default with ``deconvolve``'s own defaults, so that a
 comparison with the restoration from the true kernel (the error ratio of Levin
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import as_image
+from .blind import JPEG_NOISE, KernelEstimate, estimate_kernel
 from .deconvolution import deconvolve
 from .errors import InvalidArgumentError
-from .solvers.blind import JPEG_NOISE, KernelEstimate, estimate_kernel
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options"]
 

@@ -13,7 +13,6 @@ the input is returned.
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -22,6 +21,7 @@ from skimage.restoration import estimate_sigma
 from ._validation import as_image, as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 from .operators import BOUNDARY_MODES, Convolution
+from .priors.base import Cyclic, Denoiser, DenoiserProx
 from .priors.bundled import DENOISER_COMBINATIONS, bundled_names
 from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
@@ -110,12 +110,7 @@ CG_ITERATIONS = 4
 def _is_denoiser(prior) -> bool:
     if isinstance(prior, str):  # a bundled name, or bundled names joined by "+"
         return all(part in DENOISER_NAMES for part in prior.split("+"))
-    # a LearnedPrior exists only once its module is loaded: classical runs never load torch
-    learned = sys.modules.get("proxdeblur.priors.learned")
-    ensemble = sys.modules.get("proxdeblur.priors.denoiser_ensemble")
-    return ((learned is not None and isinstance(prior, learned.LearnedPrior)
-             and prior.role == "denoiser")
-            or (ensemble is not None and isinstance(prior, ensemble.DenoiserEnsemble)))
+    return isinstance(prior, Denoiser)
 
 
 def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
@@ -157,16 +152,17 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, re
     noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
         y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
     weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, iterations, lam)
-    plug = copy.copy(denoiser)  # the caller's denoiser keeps its own weight and cycle
-    plug.weight = weight
-    plug.reset_cycle()  # every run starts from the identity: reproducible
+    plug = copy.copy(denoiser)  # the caller's denoiser keeps its own cycle
+    if isinstance(plug, Cyclic):
+        plug.reset_cycle()  # every run starts from the identity: reproducible
     growth = (rhos[-1] / rhos[0]) ** (1.0 / max(iterations - 1, 1))
     if reference is not None:
         reference = as_image(reference, "reference")
         if reference.shape != y.shape:
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
     result: SolverResult = hqs(
-        Convolution(k, boundary), y.astype(np.float64), plug, rho=float(rhos[0]),
+        Convolution(k, boundary), y.astype(np.float64), DenoiserProx(plug, weight),
+        rho=float(rhos[0]),
         rho_growth=growth, rho_max=float(rhos[-1]), max_iter=iterations, tol=0.0,
         callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations,
         progress=progress, track_objective=False)

@@ -46,14 +46,14 @@ def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32"
     denoisers, each loaded with these settings; ``cycle`` then also makes the
     ensemble alternate its members over calls instead of averaging them.
     """
+    from .priors.base import Denoiser, PriorGradient, Restorer
     from .priors.denoiser_ensemble import DenoiserEnsemble
-    from .priors.learned import LearnedPrior
 
-    if isinstance(denoiser, (LearnedPrior, DenoiserEnsemble)):
-        if denoiser.role != "denoiser":
-            raise InvalidArgumentError("denoiser", "a LearnedPrior in the 'denoiser' role",
-                                       repr(denoiser.role))
+    if isinstance(denoiser, Denoiser):
         return denoiser
+    if isinstance(denoiser, (Restorer, PriorGradient)):
+        raise InvalidArgumentError("denoiser", "a denoiser (an object with denoise(x, sigma))",
+                                   type(denoiser).__name__)
     key = (None if device is None else str(device), precision, ensemble, bool(cycle))
     name = str(denoiser)
     if "+" in name and not Path(name).exists():  # the CLI passes names as paths

@@ -33,7 +33,8 @@ import numpy as np
 from ._validation import as_image, check_in_range, check_int, check_positive
 from .errors import InvalidArgumentError
 from .operators import FiniteDifference, LinearOperator
-from .priors.classical import L0, Lp, WaveletTransform, _MaskedPenalty
+from .priors.base import Denoiser
+from .priors.classical import L0, Lp, MaskedPenalty, WaveletTransform
 from .solvers.gcm import gcm
 
 __all__ = ["MaskedSynthesis", "interpolate", "smooth", "integrate_gradients",
@@ -121,7 +122,7 @@ def denoiser_schedule(stages: int, sigma_start: float, sigma_end: float, denoise
 
 def _names_a_denoiser(generator) -> bool:
     """True for a denoiser name/path or a denoiser LearnedPrior (turned into a σ schedule)."""
-    return isinstance(generator, str) or getattr(generator, "role", None) == "denoiser"
+    return isinstance(generator, str) or isinstance(generator, Denoiser)
 
 
 def _block_pad(image: np.ndarray, mask: np.ndarray, block: int):
@@ -215,7 +216,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
         raise InvalidArgumentError("start", "'observation' or 'biharmonic'", repr(start))
     weights = operator._weights(padded.ndim)
     target = weights * padded
-    prior = _MaskedPenalty(Lp(lam, p), operator.detail_mask(padded.shape))
+    prior = MaskedPenalty(Lp(lam, p), operator.detail_mask(padded.shape))
     if _names_a_denoiser(generator):
         generator = denoiser_schedule(
             stages, sigma_start, sigma_end, generator,

@@ -11,7 +11,8 @@ from ._validation import as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
 
 __all__ = ["motion_kernel", "centre_kernel", "heaviest_window", "validate_kernel", "delta_kernel",
-           "project_simplex", "transfer_function"]
+           "project_simplex", "transfer_function", "kernel_extent", "clean_kernel", "soften_kernel",
+           "place_kernel"]
 
 
 def validate_kernel(kernel, name: str = "kernel", normalize: bool = True) -> np.ndarray:
@@ -156,3 +157,52 @@ def motion_kernel(size: int = 15, *, length: float | None = None, seed: int | No
         yy, xx = np.clip(y0 + dy, 0, size - 1), np.clip(x0 + dx, 0, size - 1)
         np.add.at(kernel, (yy, xx), w)
     return centre_kernel(kernel / kernel.sum())
+
+
+#: Fraction of the maximum above which a kernel entry counts for :func:`kernel_extent`.
+EXTENT_THRESHOLD = 0.05
+
+
+def kernel_extent(kernel: np.ndarray, threshold: float = EXTENT_THRESHOLD) -> int:
+    """Side of the bounding box of the entries ``≥ threshold · max(k)`` (the larger side)."""
+    above = kernel >= threshold * kernel.max()
+    rows, cols = np.flatnonzero(above.any(axis=1)), np.flatnonzero(above.any(axis=0))
+    return int(max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1)
+
+
+def clean_kernel(kernel: np.ndarray, threshold: float = 0.05, prune: float = 0.1) -> np.ndarray:
+    """Zero entries below ``threshold · max(k)`` and remove 8-connected components
+    holding less than ``prune`` of the total mass; renormalize to sum 1.
+
+    Either step is skipped when its parameter is 0. The strongest component is
+    always kept.
+    """
+    k = np.where(kernel >= threshold * kernel.max(), kernel, 0.0) if threshold > 0 else kernel.copy()
+    if prune > 0:
+        labels, count = ndimage.label(k > 0, structure=np.ones((3, 3)))
+        if count > 1:
+            mass = ndimage.sum(k, labels, index=np.arange(1, count + 1))
+            keep = mass >= prune * mass.sum()
+            keep[np.argmax(mass)] = True
+            k = np.where(keep[np.maximum(labels - 1, 0)] & (labels > 0), k, 0.0)
+    return k / k.sum()
+
+
+def soften_kernel(kernel: np.ndarray, sigma: float) -> np.ndarray:
+    """``k ∗ g_σ`` (Gaussian of standard deviation ``sigma`` pixels) on a support grown by
+    the Gaussian's radius on every side, summing to 1; ``sigma = 0`` returns ``kernel``."""
+    if sigma <= 0:
+        return kernel
+    radius = int(4.0 * sigma + 0.5)  # gaussian_filter's own truncation at 4σ
+    softened = ndimage.gaussian_filter(np.pad(kernel, radius), sigma, mode="constant")
+    return softened / softened.sum()
+
+
+def place_kernel(kernel: np.ndarray, size) -> np.ndarray:
+    """``kernel`` centred in an array of ``size``, cropped where it is larger; sums to 1."""
+    out = np.zeros(size)
+    h, w = min(size[0], kernel.shape[0]), min(size[1], kernel.shape[1])
+    ky, kx = (kernel.shape[0] - h) // 2, (kernel.shape[1] - w) // 2
+    oy, ox = (size[0] - h) // 2, (size[1] - w) // 2
+    out[oy: oy + h, ox: ox + w] = kernel[ky: ky + h, kx: kx + w]
+    return out / out.sum()

@@ -19,11 +19,15 @@ for operators from :mod:`proxdeblur.operators`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.fft as sfft
 
-from .operators import LinearOperator, _broadcast, irfft2, rfft2
+from ._fft import broadcast as _broadcast
+from ._fft import fast_len, irfft2, rfft2
+
+if TYPE_CHECKING:  # operators import this module; the solver only calls their methods
+    from .operators import LinearOperator
 
 __all__ = ["QuadraticSolution", "QuadraticSystem", "solve_quadratic"]
 
@@ -112,8 +116,7 @@ class QuadraticSystem:
                 w * d for (w, _), d in zip(self.terms, diagonals, strict=True)))
             return
         self.method = "pcg"
-        self._grid = (sfft.next_fast_len(spatial[0], real=True),
-                      sfft.next_fast_len(spatial[1], real=True))
+        self._grid = (fast_len(spatial[0]), fast_len(spatial[1]))
         approx = _fourier_denominator(self.terms, self.rho, self._grid, exact=False)
         approx = np.maximum(approx, 1e-10 * approx.max())
         self._inverse = _broadcast(1.0 / approx, ndim)

@@ -17,17 +17,20 @@ batched FFT over the two spatial axes). float32 input gives float32 output.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft as sfft
 import scipy.sparse as sp
 
 from ._differences import adjoint_axpy, adjoint_differences, forward_differences
+from ._fft import broadcast as _broadcast
+from ._fft import fast_len, irfft2, rfft2
+from ._fft import spatial as _spatial
+from ._fft import workers as _workers
 from ._validation import as_kernel, check_positive
 from .errors import InvalidArgumentError
 from .kernels import transfer_function
+from .linsolve import solve_quadratic
 
 __all__ = [
     "LinearOperator",
@@ -39,33 +42,6 @@ __all__ = [
 ]
 
 BOUNDARY_MODES = ("circular", "symmetric", "replicate", "valid")
-_WORKERS = os.cpu_count() or 1
-_PARALLEL_FFT_SIZE = 1 << 18  # below this many pixels, threads cost more than they save
-
-
-def _workers(shape) -> int:
-    """FFT workers for a transform over spatial ``shape`` (only large grids go parallel)."""
-    return _WORKERS if shape[0] * shape[1] >= _PARALLEL_FFT_SIZE else 1
-
-
-def _spatial(shape) -> tuple[int, int]:
-    return int(shape[0]), int(shape[1])
-
-
-def rfft2(x: np.ndarray, shape=None) -> np.ndarray:
-    """Real 2-D FFT over the two spatial axes (batched over channels)."""
-    return sfft.rfft2(x, s=None if shape is None else _spatial(shape), axes=(0, 1),
-                      workers=_workers(x.shape))
-
-
-def irfft2(X: np.ndarray, shape) -> np.ndarray:
-    """Inverse of :func:`rfft2` for a spatial ``shape``."""
-    return sfft.irfft2(X, s=_spatial(shape), axes=(0, 1), workers=_workers(X.shape))
-
-
-def _broadcast(transfer: np.ndarray, ndim: int) -> np.ndarray:
-    """Give a ``(H, W')`` Fourier multiplier a trailing channel axis if needed."""
-    return transfer if ndim == 2 else transfer[..., None]
 
 
 def _cast_like(result: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -132,8 +108,6 @@ class LinearOperator:
         otherwise preconditioned conjugate gradients to relative residual
         ``tol``, warm-started from ``x0``.
         """
-        from .linsolve import solve_quadratic
-
         rho = check_positive(rho, "rho", allow_zero=True)
         return solve_quadratic(rhs, [(1.0, self)], rho=rho, x0=x0, tol=tol, max_iter=max_iter).x
 
@@ -239,8 +213,7 @@ class Convolution(LinearOperator):
     def _fft_grid(self, shape) -> tuple[int, int]:
         if self.boundary == "circular":
             return _spatial(shape)
-        return (sfft.next_fast_len(int(shape[0]), real=True),
-                sfft.next_fast_len(int(shape[1]), real=True))
+        return fast_len(shape[0]), fast_len(shape[1])
 
     def _circular(self, x: np.ndarray, grid, conjugate: bool = False) -> np.ndarray:
         transfer = self.transfer_function(grid)

@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 from proxdeblur import Convolution, InvalidArgumentError
+from proxdeblur.priors.base import Denoiser, PriorGradient, Restorer
 from proxdeblur.priors.learned import LearnedPrior
 from proxdeblur.priors.nets import DnCNN
 from proxdeblur.solvers import hqs
@@ -36,8 +37,11 @@ def test_roles_and_shapes(rng):
     out = prior(colour)
     assert out.shape == colour.shape and out.dtype == np.float32
     np.testing.assert_allclose(out[..., 1], prior.restore(colour[..., 1]), atol=1e-6)
+    # the role decides which protocol the wrapper satisfies: a restorer has no denoise
+    assert isinstance(prior, Restorer) and not isinstance(prior, (Denoiser, PriorGradient))
+    assert not hasattr(prior, "denoise")
     with pytest.raises(InvalidArgumentError, match="^role:"):
-        prior.denoise(gray, 0.1)
+        LearnedPrior(Blur3(), "critic")
 
 
 def test_sigma_is_on_the_unit_scale(rng):

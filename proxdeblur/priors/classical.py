@@ -44,6 +44,7 @@ __all__ = [
     "TV",
     "Wavelet",
     "WaveletTransform",
+    "MaskedPenalty",
 ]
 
 
@@ -124,7 +125,7 @@ class Lp(ElementwisePenalty):
         super().__init__(lam, p, group_axis)
 
 
-class _MaskedPenalty(ElementwisePenalty):
+class MaskedPenalty(ElementwisePenalty):
     """A penalty applied only where ``mask`` is true (other entries are free)."""
 
     def __init__(self, penalty: ElementwisePenalty, mask: np.ndarray):
@@ -167,6 +168,11 @@ class AnalysisPrior(Prior):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(analysis={self.analysis!r}, penalty={self.penalty!r})"
+
+    def bind(self, shape) -> AnalysisPrior:
+        """The analysis prior for images of ``shape``: itself (a prior whose D depends
+        on the image's shape, as :class:`Wavelet`, builds it here)."""
+        return self
 
     def value(self, x: np.ndarray) -> float:
         return self.penalty.value(self.analysis.forward(x))
@@ -412,7 +418,7 @@ class Wavelet(AnalysisPrior):
         shape = tuple(shape)
         if shape not in self._bound:
             transform = _CroppedWavelet(self.wavelet, self.levels, shape)
-            penalty = _MaskedPenalty(ElementwisePenalty(self.lam, self.p),
+            penalty = MaskedPenalty(ElementwisePenalty(self.lam, self.p),
                                      ~transform.approximation_mask(shape))
             self._bound[shape] = AnalysisPrior(transform, penalty)
         return self._bound[shape]

@@ -31,6 +31,7 @@ import numpy as np
 
 from .._validation import check_positive
 from ..errors import InvalidArgumentError
+from .base import Cyclic, Denoiser
 
 __all__ = ["DenoiserEnsemble"]
 
@@ -41,8 +42,8 @@ class DenoiserEnsemble:
     Parameters
     ----------
     members : sequence
-        Two or more denoisers: objects with ``role == "denoiser"`` and a
-        ``denoise(image, sigma)`` method (e.g. ``LearnedPrior`` networks).
+        Two or more :class:`~proxdeblur.priors.base.Denoiser` objects (a
+        ``denoise(image, sigma)`` method) (e.g. ``LearnedPrior`` networks).
     cycle : bool
         Alternate the members over calls instead of averaging them per call.
     weight : float
@@ -56,9 +57,9 @@ class DenoiserEnsemble:
         if len(members) < 2:
             raise InvalidArgumentError("members", "at least two denoisers", len(members))
         for index, member in enumerate(members):
-            if getattr(member, "role", None) != "denoiser" or not hasattr(member, "denoise"):
-                raise InvalidArgumentError(f"members[{index}]", "a denoiser (role 'denoiser' "
-                                           "with a denoise(image, sigma) method)",
+            if not isinstance(member, Denoiser):
+                raise InvalidArgumentError(f"members[{index}]", "a denoiser (an object with a "
+                                           "denoise(image, sigma) method)",
                                            type(member).__name__)
         self.members = members
         self.cycle = bool(cycle)
@@ -80,7 +81,7 @@ class DenoiserEnsemble:
         """Start again from the first member, and each member's own cycle from its start."""
         self._calls = 0
         for member in self.members:
-            if hasattr(member, "reset_cycle"):
+            if isinstance(member, Cyclic):
                 member.reset_cycle()
 
     def denoise(self, image, sigma: float) -> np.ndarray:

@@ -32,7 +32,8 @@ from torch import nn
 from .._validation import as_image, check_int, check_positive
 from ..errors import InvalidArgumentError
 
-__all__ = ["LearnedPrior", "ROLES", "ENSEMBLE_SIZES", "bf16_is_native", "default_device"]
+__all__ = ["LearnedPrior", "LearnedDenoiser", "LearnedRestorer", "LearnedGradient", "ROLES",
+           "ENSEMBLE_SIZES", "bf16_is_native", "default_device"]
 
 ROLES = ("denoiser", "restorer", "gradient")
 PRECISIONS = ("fp32", "bf16", "auto")
@@ -181,15 +182,25 @@ class LearnedPrior:
         reproducible. Off by default (each call the same first ``n``).
     """
 
-    def __init__(self, module: nn.Module, role: str, *, channels: int | None = None,
+    def __new__(cls, *args, **kwargs):
+        # LearnedPrior(module, role) makes the role's class, which has that role's method
+        # only, so that the role protocols (proxdeblur.priors.base) tell them apart
+        if cls is LearnedPrior:
+            role = kwargs.get("role", args[1] if len(args) > 1 else None)
+            if role not in ROLES:
+                raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
+            cls = _ROLE_CLASSES[role]
+        return super().__new__(cls)
+
+    def __init__(self, module: nn.Module, role: str | None = None, *, channels: int | None = None,
                  device=None, tile_size: int = 512, tile_overlap: int = 96,
                  weight: float = 1.0, precision: str = "fp32", ensemble: int = 1,
                  cycle: bool = False):
         if not isinstance(module, nn.Module):
             raise InvalidArgumentError("module", "a torch.nn.Module", type(module).__name__)
-        if role not in ROLES:
-            raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
-        self.role = role
+        if role is not None and role != self.role:
+            raise InvalidArgumentError("role", f"{self.role!r} for {type(self).__name__}",
+                                       repr(role))
         self.device = torch.device(device) if device is not None else default_device()
         # channels-last (NHWC) weights: oneDNN's and cuDNN's fastest convolution layout
         # (1.3× in float32, 1.6× under bfloat16 for the bundled DnCNN on this CPU)
@@ -221,44 +232,6 @@ class LearnedPrior:
     def reset_cycle(self) -> None:
         """Start the cycle of symmetries (``cycle=True``) again from the identity."""
         self._calls = 0
-
-    # -- the three roles ------------------------------------------------------------
-    def denoise(self, image, sigma: float) -> np.ndarray:
-        """``D(image, sigma)``; sigma ≥ 0 on the [0, 1] scale."""
-        self._require("denoiser")
-        sigma = check_positive(sigma, "sigma", allow_zero=True)
-        return self._apply(image, sigma)
-
-    def restore(self, image) -> np.ndarray:
-        """``N(image)`` of a restorer/generator."""
-        self._require("restorer")
-        return self._apply(image, None)
-
-    def gradient(self, image) -> np.ndarray:
-        """``g(image) ≈ −∇φ(image)`` of a prior-gradient network."""
-        self._require("gradient")
-        return self._apply(image, None)
-
-    def __call__(self, image, sigma: float | None = None) -> np.ndarray:
-        if self.role == "denoiser":
-            if sigma is None:
-                raise InvalidArgumentError("sigma", "the noise level of a denoiser call")
-            return self.denoise(image, sigma)
-        return self.restore(image) if self.role == "restorer" else self.gradient(image)
-
-    def prox(self, x, tau: float) -> np.ndarray:
-        """Plug-and-play proximal step: ``D(x, sqrt(weight · tau))``.
-
-        A Gaussian denoiser at noise level σ approximates the prox of an
-        (implicit) prior with step σ², so ``prox_{τλφ}`` is denoising at
-        ``σ = sqrt(λτ)``; in HQS with penalty ρ this is ``σ = sqrt(λ/ρ)``.
-        """
-        tau = check_positive(tau, "tau")
-        return self.denoise(x, float(np.sqrt(self.weight * tau)))
-
-    def _require(self, role: str) -> None:
-        if self.role != role:
-            raise InvalidArgumentError("role", f"a {role} for this call", repr(self.role))
 
     # -- numpy <-> torch, channels, tiles ----------------------------------------------
     def _apply(self, image, sigma: float | None) -> np.ndarray:
@@ -316,3 +289,59 @@ class LearnedPrior:
                 out[..., top : top + th, left : left + tw] += piece * weights
                 total[top : top + th, left : left + tw] += weights
         return out / total
+
+
+class LearnedDenoiser(LearnedPrior):
+    """A network in the denoiser role: ``denoise(x, sigma)``, and ``prox`` for PnP."""
+
+    role = "denoiser"
+
+    def denoise(self, image, sigma: float) -> np.ndarray:
+        """``D(image, sigma)``; sigma ≥ 0 on the [0, 1] scale."""
+        sigma = check_positive(sigma, "sigma", allow_zero=True)
+        return self._apply(image, sigma)
+
+    def __call__(self, image, sigma: float | None = None) -> np.ndarray:
+        if sigma is None:
+            raise InvalidArgumentError("sigma", "the noise level of a denoiser call")
+        return self.denoise(image, sigma)
+
+    def prox(self, x, tau: float) -> np.ndarray:
+        """Plug-and-play proximal step: ``D(x, sqrt(weight · tau))``.
+
+        A Gaussian denoiser at noise level σ approximates the prox of an
+        (implicit) prior with step σ², so ``prox_{τλφ}`` is denoising at
+        ``σ = sqrt(λτ)``; in HQS with penalty ρ this is ``σ = sqrt(λ/ρ)``.
+        """
+        tau = check_positive(tau, "tau")
+        return self.denoise(x, float(np.sqrt(self.weight * tau)))
+
+
+class LearnedRestorer(LearnedPrior):
+    """A network in the restorer role: ``restore(x)`` (also ``self(x)``)."""
+
+    role = "restorer"
+
+    def restore(self, image) -> np.ndarray:
+        """``N(image)`` of a restorer/generator."""
+        return self._apply(image, None)
+
+    def __call__(self, image) -> np.ndarray:
+        return self.restore(image)
+
+
+class LearnedGradient(LearnedPrior):
+    """A network in the prior-gradient role: ``gradient(x) ≈ −∇φ(x)`` (also ``self(x)``)."""
+
+    role = "gradient"
+
+    def gradient(self, image) -> np.ndarray:
+        """``g(image) ≈ −∇φ(image)`` of a prior-gradient network."""
+        return self._apply(image, None)
+
+    def __call__(self, image) -> np.ndarray:
+        return self.gradient(image)
+
+
+_ROLE_CLASSES = {"denoiser": LearnedDenoiser, "restorer": LearnedRestorer,
+                 "gradient": LearnedGradient}

@@ -1,15 +1,11 @@
 """Solvers: plain functions returning a :class:`SolverResult`, each with a ``*_iter`` generator."""
 
-from .blind import KernelEstimate, estimate_kernel, kernel_step
 from .gcm import gcm, gcm_iter
 from .hqs import hqs, hqs_iter
 from .proximal_gradient import proximal_gradient, proximal_gradient_iter
 from .result import IterationState, SolverResult
 
 __all__ = [
-    "KernelEstimate",
-    "estimate_kernel",
-    "kernel_step",
     "IterationState",
     "SolverResult",
     "gcm",

@@ -40,6 +40,7 @@ import numpy as np
 from .._validation import as_image, check_int, check_positive
 from ..errors import InvalidArgumentError
 from ..operators import LinearOperator
+from ..priors.base import as_restorer_function
 from ..priors.classical import ElementwisePenalty
 from .result import IterationState, SolverResult, relative_change, run
 
@@ -52,20 +53,8 @@ def _generator_at(generator, stage: int) -> Callable | None:
     if isinstance(generator, Sequence) and not isinstance(generator, (str, bytes)):
         if len(generator) == 0:
             raise InvalidArgumentError("generator", "a callable or a non-empty sequence", "[]")
-        return _as_callable(generator[min(stage, len(generator) - 1)])
-    return _as_callable(generator)
-
-
-def _as_callable(generator) -> Callable:
-    if hasattr(generator, "role") and hasattr(generator, "restore"):  # a LearnedPrior
-        if generator.role != "restorer":
-            raise InvalidArgumentError("generator", "a LearnedPrior in the 'restorer' role",
-                                       repr(generator.role))
-        return generator.restore
-    if not callable(generator):
-        raise InvalidArgumentError("generator", "a callable, a restorer or a sequence of them",
-                                   type(generator).__name__)
-    return generator
+        return as_restorer_function(generator[min(stage, len(generator) - 1)])
+    return as_restorer_function(generator)
 
 
 def gcm_iter(operator: LinearOperator, y, prior, generator=None, *, gamma: float = 1.0,

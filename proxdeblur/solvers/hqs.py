@@ -40,6 +40,7 @@ from .._validation import as_image, check_int, check_positive
 from ..errors import InvalidArgumentError
 from ..linsolve import QuadraticSystem
 from ..operators import Identity, LinearOperator
+from ..priors.base import Denoiser, DenoiserProx, ExplicitPrior, ProximalPrior
 from ..priors.classical import AnalysisPrior
 from .proximal_gradient import data_fidelity
 from .result import IterationState, SolverResult, relative_change, run
@@ -73,22 +74,26 @@ class Split:
 def split_prior(prior, shape) -> Split:
     """The HQS split of ``prior`` on images of ``shape``.
 
-    Analysis priors give their D and elementwise penalty ψ; any other prior
-    with a ``prox`` gives ``D = I`` and its own prox.
+    Analysis priors give their D and elementwise penalty ψ; any other
+    :class:`~proxdeblur.priors.base.ProximalPrior` gives ``D = I`` and its own prox;
+    a :class:`~proxdeblur.priors.base.Denoiser` without one is used as
+    ``prox(x, τ) = D(x, √τ)`` (:class:`~proxdeblur.priors.base.DenoiserProx`).
     """
-    if hasattr(prior, "bind"):
-        prior = prior.bind(shape)
     if isinstance(prior, AnalysisPrior):
+        prior = prior.bind(shape)
         return Split(prior.analysis, prior.penalty.prox, prior.penalty.value,
                      prior.shrink_adjoint)
-    if not hasattr(prior, "prox"):
-        raise InvalidArgumentError("prior", "an analysis prior or an object with prox(x, tau)",
-                                   type(prior).__name__)
+    if not isinstance(prior, ProximalPrior):
+        if not isinstance(prior, Denoiser):
+            raise InvalidArgumentError("prior", "an analysis prior, an object with prox(x, tau) "
+                                       "or a denoiser", type(prior).__name__)
+        prior = DenoiserProx(prior)
 
     def shrink_adjoint(u, tau, alpha, base):
         return base + alpha * prior.prox(u, tau)
 
-    return Split(Identity(), prior.prox, getattr(prior, "value", None), shrink_adjoint)
+    value = prior.value if isinstance(prior, ExplicitPrior) else None
+    return Split(Identity(), prior.prox, value, shrink_adjoint)
 
 
 def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth: float = 1.0,

@@ -29,6 +29,7 @@ The output file holds ``{"architecture", "config", "state_dict", "meta"}``
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -37,10 +38,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import InvalidArgumentError
 from ..priors.nets.dncnn import DnCNN
 from ..priors.nets.unet import UNetDenoiser
+from .arguments import add_denoiser_arguments
 from .data import PatchSampler, load_split
-from .loop import TrainingTask, loop_options, train_network, trainer_parser
+from .loop import TrainingTask, loop_options, train_network
 
 __all__ = ["train_denoiser", "main", "ARCHITECTURES"]
 
@@ -116,33 +119,25 @@ def train_denoiser(data, out, *, iterations: int = 40000, max_minutes: float = 1
                          description="train denoiser", init=init)
 
 
-def main(argv=None, prog: str | None = None) -> int:
-    parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
-                            max_minutes=110.0, lr=6e-4)
-    parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="dncnn",
-                        help="network: DnCNN, or the small DRUNet-style U-Net")
-    parser.add_argument("--batch", type=int, default=32, help="patches per step")
-    parser.add_argument("--patch", type=int, default=64, help="side of the square crops")
-    parser.add_argument("--depth", type=int, default=15, help="convolution layers (dncnn)")
-    parser.add_argument("--width", type=int, default=64, help="feature channels (dncnn)")
-    parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
-    parser.add_argument("--batch-norm", action="store_true",
-                        help="BN in the middle blocks (dncnn)")
-    parser.add_argument("--widths", default="32,64,128",
-                        help="U-Net channels at full, half and quarter resolution (drunet)")
-    parser.add_argument("--blocks", type=int, default=2,
-                        help="residual blocks per U-Net level (drunet)")
-    args = parser.parse_args(argv)
+def run(args) -> int:
+    """Train from parsed options (:func:`~proxdeblur.training.arguments.add_denoiser_arguments`)."""
     try:
         widths = tuple(int(w) for w in args.widths.split(","))
     except ValueError:
-        parser.error(f"--widths: expected three comma-separated integers, got {args.widths!r}")
+        raise InvalidArgumentError("--widths", "three comma-separated integers",
+                                   repr(args.widths)) from None
     meta = train_denoiser(args.data, args.out, batch=args.batch, patch=args.patch,
                           depth=args.depth, width=args.width, sigma_max=args.sigma_max,
                           batch_norm=args.batch_norm, architecture=args.architecture,
                           widths=widths, blocks=args.blocks, **loop_options(args))
     print(json.dumps(meta, indent=1))
     return 0
+
+
+def main(argv=None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return run(add_denoiser_arguments(parser).parse_args(argv))
 
 
 if __name__ == "__main__":

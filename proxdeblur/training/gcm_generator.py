@@ -37,6 +37,7 @@ error to the warm start's (below 1 means the generator sharpens).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -46,8 +47,9 @@ import torch
 
 from ..kernels import centre_kernel, motion_kernel, transfer_function
 from ..priors.nets.gcm_generator import GCMGenerator
+from .arguments import add_gcm_generator_arguments
 from .data import PatchSampler, load_split
-from .loop import TrainingTask, loop_options, train_network, trainer_parser
+from .loop import TrainingTask, loop_options, train_network
 
 __all__ = ["train_gcm_generator", "warm_start_pairs", "main"]
 
@@ -173,24 +175,20 @@ def train_gcm_generator(data, out, *, iterations: int = 40000, max_minutes: floa
                          description="train GCM generator", init=init)
 
 
-def main(argv=None, prog: str | None = None) -> int:
-    parser = trainer_parser(__doc__.splitlines()[0], prog, iterations=40000,
-                            max_minutes=100.0, lr=6e-4)
-    parser.add_argument("--batch", type=int, default=16, help="patches per step (x2 components)")
-    parser.add_argument("--patch", type=int, default=48, help="side of the square crops")
-    parser.add_argument("--blocks", type=int, default=7, help="Conv+BN+ReLU blocks")
-    parser.add_argument("--width", type=int, default=64, help="feature channels")
-    parser.add_argument("--kernel-error", type=float, default=0.0,
-                        help="fraction of warm starts built with a perturbed kernel")
-    parser.add_argument("--iterate-mix", type=float, default=0.0,
-                        help="fraction of warm starts from a partly sharp iterate")
-    args = parser.parse_args(argv)
+def run(args) -> int:
+    """Train from parsed options (:func:`~proxdeblur.training.arguments.add_gcm_generator_arguments`)."""
     meta = train_gcm_generator(args.data, args.out, batch=args.batch, patch=args.patch,
                                blocks=args.blocks, width=args.width,
                                kernel_error=args.kernel_error, iterate_mix=args.iterate_mix,
                                **loop_options(args))
     print(json.dumps(meta, indent=1))
     return 0
+
+
+def main(argv=None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return run(add_gcm_generator_arguments(parser).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -25,10 +25,9 @@ import torch
 from tqdm.auto import tqdm
 
 from ..io import atomic_path
+from .arguments import PRECISIONS
 
-__all__ = ["TrainingTask", "train_network", "PRECISIONS", "trainer_parser", "loop_options"]
-
-PRECISIONS = ("bf16", "fp32")
+__all__ = ["TrainingTask", "train_network", "PRECISIONS", "loop_options"]
 
 
 @dataclass
@@ -160,36 +159,6 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
         tmp.write_text(json.dumps({"meta": record, "validation": state["validation"],
                                    "losses_every_50": state["losses"][::50]}, indent=1))
     return record
-
-
-def trainer_parser(description: str, prog: str | None, *, iterations: int, max_minutes: float,
-                   lr: float) -> argparse.ArgumentParser:
-    """A trainer's command line with the options every trainer shares (the recipe's defaults)."""
-    parser = argparse.ArgumentParser(prog=prog, description=description,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="folder of sharp training images")
-    parser.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
-    parser.add_argument("--iterations", type=int, default=iterations,
-                        help="optimizer steps (training also stops at --max-minutes)")
-    parser.add_argument("--max-minutes", type=float, default=max_minutes,
-                        help="wall-clock budget; the cosine learning-rate decay follows whichever "
-                        "budget ends first")
-    parser.add_argument("--lr", type=float, default=lr, help="initial Adam learning rate")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the patch sampler and the initialization")
-    parser.add_argument("--holdout", type=int, default=8, help="last images kept for validation")
-    parser.add_argument("--validate-every", type=int, default=500,
-                        help="iterations between held-out validation scores")
-    parser.add_argument("--checkpoint-every", type=int, default=250,
-                        help="iterations between resumable checkpoints (OUT with .ckpt)")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--precision", choices=PRECISIONS, default="bf16",
-                        help="forward pass under bfloat16 autocast, or plain float32")
-    parser.add_argument("--clip", type=float, default=0.2, help="gradient-norm clip (0: off)")
-    parser.add_argument("--init", type=Path, default=None,
-                        help="start from the weights of this file (e.g. the bundled ones) "
-                        "instead of a fresh initialization; the schedule starts anew")
-    return parser
 
 
 def loop_options(args: argparse.Namespace) -> dict:

@@ -1,0 +1,243 @@
+"""The coarse-to-fine estimate loop: :func:`estimate_kernel_iter` and :func:`estimate_kernel`.
+
+At each level of the pyramid (:mod:`~proxdeblur.blind.pyramid`) the latent step
+(:mod:`~proxdeblur.blind.latent_steps`) and the kernel step on the simplex
+(:mod:`~proxdeblur.blind.kernel_step`) alternate on the image extended
+periodically (:func:`~proxdeblur.padding.periodic_extension`). The latent model
+sees the photograph's edges as steps through a Gaussian of ``edge_softness · s``
+pixels at scale ``s``: the latent step deconvolves ``k ∗ g_σ`` and the kernel
+step fits ``k`` to ``g_σ ∗ u``, so the kernel does not absorb the softness. The
+latent's weight λ decays per alternation to a floor that rises with the noise.
+The finest level adds alternations until the kernel settles; the final kernel
+is cleaned of speckle, centred and returned on the requested support.
+Measurements behind every default: ``docs/blind.md``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from skimage.restoration import estimate_sigma
+from tqdm.auto import tqdm
+
+from .._fft import fast_len
+from .._validation import as_image
+from ..errors import InvalidArgumentError
+from ..kernels import centre_kernel, clean_kernel, heaviest_window, place_kernel, soften_kernel
+from ..padding import periodic_extension
+from .diagnostics import KernelEstimate, LevelRecord, diagnose_kernel
+from .kernel_step import as_latent, kernel_step
+from .latent import Latent, select_edges
+from .latent_steps import make_latent_step
+from .observed import fits_inside
+from .options import EstimateOptions, KernelOptions, resolve_options
+from .pyramid import (
+    downscale,
+    initial_kernel,
+    kernel_support,
+    largest_support,
+    next_level_kernel,
+    pyramid_levels,
+)
+from .refine import hyper_laplacian_restore
+
+__all__ = ["AlternationState", "estimate_kernel_iter", "estimate_kernel", "LUMINANCE"]
+
+#: Rec. 709 luminance weights: a colour image's kernel is estimated on its luminance.
+LUMINANCE = np.array([0.2125, 0.7154, 0.0721])
+
+
+@dataclass(frozen=True)
+class AlternationState:
+    """The estimate after one alternation (``stage`` ``"level"`` or ``"refine"``), or
+    at the end (``"final"``, with ``estimate`` set and ``kernel`` the returned kernel).
+
+    ``edge_softness`` is the Gaussian's width at this level (pixels of the level),
+    ``observed`` the observed image's shape when the kernel step fitted its interior
+    only, ``kernel_weight`` the step's ``η``, ``change`` the kernel's relative change.
+    """
+
+    stage: str
+    level: int
+    alternation: int
+    scale: float
+    kernel: np.ndarray
+    latent: Latent | None
+    lam: float = float("nan")
+    lam_intensity: float = float("nan")
+    edge_softness: float = 0.0
+    observed: tuple[int, int] | None = None
+    kernel_weight: float = float("nan")
+    kernel_objective: tuple[float, float] = (float("nan"), float("nan"))
+    change: float = float("nan")
+    estimate: KernelEstimate | None = None
+
+
+def _luminance(image) -> np.ndarray:
+    y = as_image(image, "image", min_side=16)
+    if y.ndim == 3:
+        if y.shape[2] != 3:
+            raise InvalidArgumentError("image", "a gray (H, W) or colour (H, W, 3) image",
+                                       f"shape {y.shape}")
+        y = y @ LUMINANCE
+    if np.ptp(y) < 1e-6:
+        raise InvalidArgumentError("image", "an image with some contrast", "a constant image")
+    return y
+
+
+def _settle(candidate: np.ndarray, kernel: np.ndarray, options: KernelOptions):
+    """The kernel step's result cleaned and centred, and its relative change from ``kernel``."""
+    new = clean_kernel(candidate, options.threshold, options.prune)
+    if options.centre:
+        new = centre_kernel(new)
+    return new, float(np.linalg.norm(new - kernel) / np.linalg.norm(kernel))
+
+
+def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
+                         options: EstimateOptions | None = None,
+                         restore: Callable | None = None, progress: bool = False,
+                         **settings) -> Iterator[AlternationState]:
+    """Generator form of :func:`estimate_kernel`: yields the state after each
+    alternation, then a ``"final"`` state whose ``estimate`` is the result."""
+    start = time.perf_counter()
+    opts = resolve_options(options, **settings)
+    pyramid, schedule, kopts = opts.pyramid, opts.schedule, opts.kernel
+    step = make_latent_step(image_step)
+    y = _luminance(image)
+    ksize = kernel_support(kernel_size, y.shape)
+    noise = schedule.noise
+    if noise is None:
+        noise = float(estimate_sigma(y)) if schedule.noise_floor > 0 else 0.0
+    noise = max(noise, schedule.min_noise)
+    lam_floor = max(schedule.lam_min, schedule.noise_floor * noise ** 2)
+    search = tuple(max(s, min(s + 2 * pyramid.support_room, largest_support(y.shape)))
+                   for s in ksize)
+    estimate = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
+    levels = pyramid_levels(search, coarsest=pyramid.coarsest,
+                            min_scale=pyramid.min_level_side / min(y.shape))
+    kernel = initial_kernel(levels[0].support)
+    weight = kopts.eta * y.size
+    lam, lam_i = schedule.lam, schedule.lam_intensity
+    change, latent, paused = 1.0, None, 0.0
+    for index, level in enumerate(tqdm(levels, desc="kernel levels", disable=not progress,
+                                       leave=False)):
+        level_start, paused_before = time.perf_counter(), paused
+        if index > 0:
+            kernel = next_level_kernel(kernel, level.scale / levels[index - 1].scale,
+                                       level.support, levels[index - 1].support,
+                                       pyramid.support_margin)
+        small = downscale(y, level.scale)
+        blurred = periodic_extension(small, (fast_len(small.shape[0] + kernel.shape[0]),
+                                             fast_len(small.shape[1] + kernel.shape[1])))
+        observed = (small.shape if level.scale >= kopts.observed_min_scale
+                    and fits_inside(small.shape, kernel.shape) else None)
+        step_max_iter = kopts.observed_max_iter if observed is not None else kopts.max_iter
+        record = LevelRecord(level.scale, small.shape, kernel.shape)
+        softness = pyramid.edge_softness * level.scale
+        extra = pyramid.settle_max_iter if index == len(levels) - 1 else 0
+        for alternation in range(pyramid.max_iter + extra):
+            if alternation >= pyramid.max_iter and change < pyramid.settled_change:
+                break
+            t0 = time.perf_counter()
+            latent = as_latent(step(blurred, soften_kernel(kernel, softness), lam,
+                                    lam_intensity=lam_i, previous=latent))
+            t1 = time.perf_counter()
+            edges = (select_edges(latent, kernel.size, kopts.edge_ratio)
+                     if kopts.edge_ratio > 0 else latent)
+            result = kernel_step(edges.softened(softness), blurred, kernel, max_iter=step_max_iter,
+                                 weight=weight, observed=observed)
+            kernel, change = _settle(result.kernel, kernel, kopts)
+            record.kernel_seconds += time.perf_counter() - t1
+            record.latent_seconds += t1 - t0
+            objective = (float(result.objective[0]), float(result.objective[-1]))
+            record.kernel_objective.append(objective)
+            pause = time.perf_counter()
+            yield AlternationState("level", index, alternation, level.scale, kernel, latent, lam,
+                                   lam_i, softness, observed, weight, objective, change)
+            paused += time.perf_counter() - pause
+            lam = max(lam / schedule.lam_decay, lam_floor)
+            lam_i = max(lam_i / schedule.lam_decay, lam_floor) if lam_i > 0 else 0.0
+        record.kernel_change = change
+        record.seconds = time.perf_counter() - level_start - (paused - paused_before)
+        estimate.levels.append(record)
+    restore = restore or (lambda image, k: hyper_laplacian_restore(image, k, kopts.refine_lam))
+    for alternation in range(kopts.refine):
+        t0 = time.perf_counter()
+        latent = Latent.from_image(periodic_extension(restore(y, kernel), blurred.shape))
+        t1 = time.perf_counter()
+        result = kernel_step(latent, blurred, kernel, max_iter=step_max_iter, weight=weight,
+                             observed=observed)
+        kernel, change = _settle(result.kernel, kernel, kopts)
+        record = estimate.levels[-1]
+        record.latent_seconds += t1 - t0
+        record.kernel_seconds += time.perf_counter() - t1
+        objective = (float(result.objective[0]), float(result.objective[-1]))
+        record.kernel_objective.append(objective)
+        record.seconds += time.perf_counter() - t0
+        pause = time.perf_counter()
+        yield AlternationState("refine", len(levels) - 1, alternation, 1.0, kernel, latent,
+                               observed=observed, kernel_weight=weight,
+                               kernel_objective=objective, change=change)
+        paused += time.perf_counter() - pause
+    kernel = clean_kernel(kernel, kopts.final_threshold, kopts.final_prune)
+    if kopts.centre:
+        kernel = centre_kernel(kernel)
+    if kernel.shape != search:
+        kernel = place_kernel(kernel, search)
+    if search != ksize:
+        kernel = heaviest_window(kernel, ksize)
+    estimate.kernel = kernel
+    estimate.latent = latent.picture(y.shape)
+    estimate.collapsed, estimate.converged, estimate.warnings = diagnose_kernel(
+        kernel, change, pyramid.settled_change)
+    estimate.seconds = time.perf_counter() - start - paused
+    yield AlternationState("final", len(levels) - 1, 0, 1.0, kernel, latent, change=change,
+                           estimate=estimate)
+
+
+def estimate_kernel(image, kernel_size, *, image_step="l0", options: EstimateOptions | None = None,
+                    restore: Callable | None = None, progress: bool = False,
+                    callback: Callable | None = None, **settings):
+    """Estimate a blur kernel from a single blurred image (module docstring).
+
+    Parameters
+    ----------
+    image : array_like (H, W) or (H, W, 3)
+        The blurred image on [0, 1]; colour is reduced to its luminance.
+    kernel_size : int or (int, int)
+        Odd support to search, at most a third of the smaller image side; larger
+        than the blur is safe (the support follows the kernel).
+    image_step : str, LatentStep or Restorer
+        The latent step: ``"l0"`` (ℓ0 of the gradient, Pan et al. 2014), ``"lp"``
+        (hyper-Laplacian), ``"gcm"`` (GCM on the gradients, corrector only), an
+        instance such as :class:`~proxdeblur.blind.GCMLatentStep` with a generator,
+        any callable of the :class:`~proxdeblur.blind.LatentStep` signature, or a
+        restorer (its output ``N(y)`` is the latent).
+    options : EstimateOptions, optional
+        Every setting, by group (:mod:`proxdeblur.blind.options`).
+    restore : callable, optional
+        ``restore(image, kernel)`` for the refinement steps (``refine > 0``); default
+        a hyper-Laplacian HQS restoration of weight ``refine_lam``.
+    progress : bool
+        A progress bar over the pyramid levels.
+    callback : callable, optional
+        ``callback(state)`` with every :class:`AlternationState`.
+    **settings
+        Any field of the option groups by name, e.g. ``noise=0.02``,
+        ``edge_softness=0``, ``max_iter=3`` (alternations per level),
+        ``kernel_max_iter=50``; replaces the field of ``options``.
+
+    Returns
+    -------
+    kernel : ndarray (kh, kw)
+        Non-negative, sums to 1.
+    estimate : KernelEstimate
+    """
+    for state in estimate_kernel_iter(image, kernel_size, image_step=image_step, options=options,
+                                      restore=restore, progress=progress, **settings):
+        if callback is not None:
+            callback(state)
+    return state.kernel, state.estimate

@@ -1,0 +1,161 @@
+"""The handlers of the ``proxdeblur`` sub-commands: check the files, call the library, write.
+
+Each takes the parsed arguments and returns the exit status; a bad value raises a
+:class:`~proxdeblur.errors.ProxdeblurError` that :func:`proxdeblur.cli.main` prints
+as one line.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from importlib import import_module
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from .files import check_output, input_bit_depth
+
+__all__ = ["run_deconv", "run_deblur", "run_denoise", "run_zoo", "run_bench", "run_train",
+           "DEFAULT_GENERATOR"]
+
+#: The generator ``deblur --image-step gcm`` uses unless told otherwise.
+DEFAULT_GENERATOR = "gcm_generator"
+
+
+def _write(args, image) -> int:
+    from .. import io
+
+    bit_depth = args.bit_depth or input_bit_depth(args.input)
+    io.write_image(args.output, image, bit_depth=bit_depth)
+    return bit_depth
+
+
+def run_deconv(args) -> int:
+    from .. import io
+    from ..deconvolution import deconvolve
+
+    check_output(args.output, [args.input, args.kernel], args.force)
+    image, kernel = io.read_image(args.input), io.read_kernel(args.kernel)
+    start = time.perf_counter()
+    restored = deconvolve(image, kernel, prior=args.prior, lam=args.lam, p=args.p,
+                          boundary=args.boundary, iterations=args.iterations,
+                          progress=not args.quiet)
+    seconds = time.perf_counter() - start
+    bit_depth = _write(args, restored)
+    if not args.quiet:
+        print(f"wrote {args.output} ({restored.shape[1]}x{restored.shape[0]}, {bit_depth}-bit) "
+              f"in {seconds:.2f} s")
+    return 0
+
+
+def _latent_step(args):
+    """The kernel estimate's latent step that ``--image-step`` and ``--generator`` name."""
+    from ..blind import CLASSICAL_GENERATOR, GCMLatentStep
+
+    if args.generator is not None and args.image_step != "gcm":
+        raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
+                                   args.generator)
+    if args.image_step != "gcm":
+        return args.image_step
+    if args.generator in (CLASSICAL_GENERATOR, "none"):
+        return GCMLatentStep(None if args.generator == "none" else CLASSICAL_GENERATOR)
+    from ..priors.zoo import load_prior
+
+    return GCMLatentStep(load_prior(args.generator or DEFAULT_GENERATOR, "restorer"))
+
+
+def _kernel_options(args) -> dict:
+    from ..deblurring import source_kernel_options
+
+    options = {"edge_softness": args.edge_softness}
+    if args.noise is None:
+        return {**options, **source_kernel_options(args.input)}
+    if not np.isfinite(args.noise) or args.noise < 0:
+        raise InvalidArgumentError("--noise", "a finite number >= 0", args.noise)
+    return {**options, "noise": args.noise}
+
+
+def run_deblur(args) -> int:
+    from .. import deblurring, io
+
+    if len(args.kernel_size) > 2:
+        raise InvalidArgumentError("--kernel-size", "one or two odd integers", args.kernel_size)
+    check_output(args.output, [args.input], args.force)
+    if args.kernel_out is not None:
+        check_output(args.kernel_out, [args.input, args.output], args.force, "--kernel-out")
+    image_step, kernel_options = _latent_step(args), _kernel_options(args)
+    image = io.read_image(args.input)
+    size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
+    start = time.perf_counter()
+    restored, kernel, info = deblurring.deblur(
+        image, size, prior=args.prior, image_step=image_step, kernel_options=kernel_options,
+        deconvolve_options={} if args.lam is None else {"lam": args.lam},
+        progress=not args.quiet, warn=False)
+    seconds = time.perf_counter() - start
+    _write(args, restored)
+    if args.kernel_out is not None:
+        io.write_kernel(args.kernel_out, kernel)
+    for message in info.warnings:
+        print(f"proxdeblur: warning: {message}", file=sys.stderr)
+    if not args.quiet:
+        wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
+        print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
+    return 0
+
+
+def run_denoise(args) -> int:
+    from .. import io
+    from ..denoising import DEFAULT_DENOISER, denoise
+
+    if not 0 <= args.sigma <= 50:
+        raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
+                                   args.sigma)
+    check_output(args.output, [args.input], args.force)
+    image = io.read_image(args.input)
+    start = time.perf_counter()
+    restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
+                       ensemble=args.ensemble)
+    seconds = time.perf_counter() - start
+    _write(args, restored)
+    if not args.quiet:
+        print(f"wrote {args.output} in {seconds:.2f} s")
+    return 0
+
+
+def run_zoo(args) -> int:
+    import json
+
+    from ..priors.bundled import DENOISER_COMBINATIONS
+    from ..priors.zoo import BUNDLED, model_card
+
+    if not BUNDLED:
+        print("no bundled priors")
+    for name in sorted(BUNDLED):
+        entry = BUNDLED[name]
+        print(f"{name}: {entry['file']} (role {entry['role']}, sha256 {entry['sha256'][:12]}...)")
+        print(json.dumps(model_card(name), indent=2))
+    for name in DENOISER_COMBINATIONS:
+        print(f"{name}: the bundled denoisers together (no file of its own): averaged by "
+              "'denoise', one per iteration in turn by plug-and-play deconvolution")
+    return 0
+
+
+def run_bench(args) -> int:
+    from ..bench import format_table, run_levin
+
+    if not args.data.is_dir():
+        raise InvalidArgumentError("--data", "an existing folder", str(args.data))
+    result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
+                       progress=not args.quiet, support_scale=args.support_scale)
+    print(format_table(result))
+    print(f"wrote {args.out / 'results.json'}")
+    return 0
+
+
+def run_train(args) -> int:
+    """``proxdeblur train NETWORK``: the trainer's own ``run`` (torch loads only now)."""
+    from ..training.arguments import TRAINERS
+
+    module = import_module(f"..training.{TRAINERS[args.network][0]}", __package__)
+    return module.run(args)

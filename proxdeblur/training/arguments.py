@@ -1,0 +1,88 @@
+"""The trainers' command-line options, without importing torch.
+
+``proxdeblur train NETWORK`` builds its sub-commands from these (so that the
+``proxdeblur`` command starts without loading torch), and each trainer's
+``python -m proxdeblur.training.NAME`` uses the same: one definition of every
+option and of its default (the recipe that trained the bundled weights).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
+           "TRAINERS", "PRECISIONS"]
+
+#: Arithmetic of the training forward pass.
+PRECISIONS = ("bf16", "fp32")
+
+
+def add_loop_arguments(parser: argparse.ArgumentParser, *, iterations: int, max_minutes: float,
+                       lr: float) -> argparse.ArgumentParser:
+    """The options every trainer shares, with the recipe's defaults."""
+    parser.add_argument("--data", type=Path, required=True, help="folder of sharp training images")
+    parser.add_argument("--out", type=Path, required=True, help="weights file to write (.pt)")
+    parser.add_argument("--iterations", type=int, default=iterations,
+                        help="optimizer steps (training also stops at --max-minutes)")
+    parser.add_argument("--max-minutes", type=float, default=max_minutes,
+                        help="wall-clock budget; the cosine learning-rate decay follows whichever "
+                        "budget ends first")
+    parser.add_argument("--lr", type=float, default=lr, help="initial Adam learning rate")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the patch sampler and the initialization")
+    parser.add_argument("--holdout", type=int, default=8, help="last images kept for validation")
+    parser.add_argument("--validate-every", type=int, default=500,
+                        help="iterations between held-out validation scores")
+    parser.add_argument("--checkpoint-every", type=int, default=250,
+                        help="iterations between resumable checkpoints (OUT with .ckpt)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--precision", choices=PRECISIONS, default="bf16",
+                        help="forward pass under bfloat16 autocast, or plain float32")
+    parser.add_argument("--clip", type=float, default=0.2, help="gradient-norm clip (0: off)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from the weights of this file (e.g. the bundled ones) "
+                        "instead of a fresh initialization; the schedule starts anew")
+    return parser
+
+
+def add_denoiser_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``train denoiser``: the DnCNN and U-Net denoisers (the bundled recipes)."""
+    add_loop_arguments(parser, iterations=40000, max_minutes=110.0, lr=6e-4)
+    parser.add_argument("--architecture", choices=("dncnn", "drunet"), default="dncnn",
+                        help="network: DnCNN, or the small DRUNet-style U-Net")
+    parser.add_argument("--batch", type=int, default=32, help="patches per step")
+    parser.add_argument("--patch", type=int, default=64, help="side of the square crops")
+    parser.add_argument("--depth", type=int, default=15, help="convolution layers (dncnn)")
+    parser.add_argument("--width", type=int, default=64, help="feature channels (dncnn)")
+    parser.add_argument("--sigma-max", type=float, default=50.0, help="on the 0-255 scale")
+    parser.add_argument("--batch-norm", action="store_true",
+                        help="BN in the middle blocks (dncnn)")
+    parser.add_argument("--widths", default="32,64,128",
+                        help="U-Net channels at full, half and quarter resolution (drunet)")
+    parser.add_argument("--blocks", type=int, default=2,
+                        help="residual blocks per U-Net level (drunet)")
+    return parser
+
+
+def add_gcm_generator_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``train gcm-generator``: the GCM generator in the gradient domain."""
+    add_loop_arguments(parser, iterations=40000, max_minutes=100.0, lr=6e-4)
+    parser.add_argument("--batch", type=int, default=16, help="patches per step (x2 components)")
+    parser.add_argument("--patch", type=int, default=48, help="side of the square crops")
+    parser.add_argument("--blocks", type=int, default=7, help="Conv+BN+ReLU blocks")
+    parser.add_argument("--width", type=int, default=64, help="feature channels")
+    parser.add_argument("--kernel-error", type=float, default=0.0,
+                        help="fraction of warm starts built with a perturbed kernel")
+    parser.add_argument("--iterate-mix", type=float, default=0.0,
+                        help="fraction of warm starts from a partly sharp iterate")
+    return parser
+
+
+#: Sub-command -> (module under proxdeblur.training with run(args), its options, help).
+TRAINERS = {
+    "denoiser": ("denoiser", add_denoiser_arguments,
+                 "the DnCNN / U-Net denoisers (the bundled dncnn and drunet recipes)"),
+    "gcm-generator": ("gcm_generator", add_gcm_generator_arguments,
+                      "the GCM generator, in the gradient domain"),
+}

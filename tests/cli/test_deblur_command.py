@@ -1,0 +1,134 @@
+"""`proxdeblur deblur` and `proxdeblur bench levin` on small synthetic images."""
+
+import json
+
+import numpy as np
+import pytest
+
+from proxdeblur import Convolution, io
+from proxdeblur.blind import (
+    estimate_kernel,
+)
+from proxdeblur.errors import InvalidArgumentError
+from proxdeblur.kernels import motion_kernel
+
+
+def test_cli_deblur_writes_image_and_kernel(tmp_path, camera_small):
+    from proxdeblur.cli import main
+
+    blurred = Convolution(motion_kernel(7, seed=1), "valid").forward(camera_small)
+    io.write_image(tmp_path / "in.png", blurred)
+    code = main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"), "--kernel-size", "9",
+                 "--kernel-out", str(tmp_path / "k.png"), "--quiet"])
+    assert code == 0
+    assert io.read_image(tmp_path / "out.png").shape == blurred.shape
+    assert io.read_kernel(tmp_path / "k.png").shape == (9, 9)
+
+
+def test_jpeg_input_sets_the_kernel_estimates_error_floor(tmp_path, camera_small, monkeypatch):
+    """JPEG compression error counts as noise σ ≥ JPEG_NOISE for the λ floor; --noise overrides."""
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur.blind import JPEG_NOISE
+    from proxdeblur.cli import main
+    from proxdeblur.deblurring import source_kernel_options
+
+    assert source_kernel_options(tmp_path / "a.JPG") == {"min_noise": JPEG_NOISE}
+    assert source_kernel_options(tmp_path / "a.png") == {}
+    blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
+    _, info = estimate_kernel(blurred, 5, min_noise=JPEG_NOISE, max_iter=1, settle_max_iter=0)
+    assert info.noise_sigma == JPEG_NOISE and np.isclose(info.lam_floor, 3 * JPEG_NOISE ** 2)
+    with pytest.raises(InvalidArgumentError, match="min_noise"):
+        estimate_kernel(blurred, 5, min_noise=-0.1)
+
+    seen = []
+    real = deblurring.deblur
+
+    def spy(image, kernel_size, **options):
+        seen.append(options["kernel_options"])
+        return real(image, kernel_size, **options)
+
+    monkeypatch.setattr(deblurring, "deblur", spy)
+    io.write_image(tmp_path / "in.jpg", blurred)
+    io.write_image(tmp_path / "in.png", blurred)
+    for name, extra in [("in.jpg", []), ("in.png", []), ("in.jpg", ["--noise", "0.005"])]:
+        assert main(["deblur", str(tmp_path / name), "-o", str(tmp_path / f"out{len(seen)}.png"),
+                     "--kernel-size", "5", "--quiet", *extra]) == 0
+    assert seen[0]["min_noise"] == JPEG_NOISE
+    assert "min_noise" not in seen[1] and "noise" not in seen[1]
+    assert seen[2]["noise"] == 0.005 and "min_noise" not in seen[2]
+
+
+def test_cli_deblur_errors_are_one_line(tmp_path, camera_small, capsys):
+    from proxdeblur.cli import main
+
+    io.write_image(tmp_path / "in.png", camera_small)
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "8"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "kernel_size" in err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "in.png"),
+                 "--kernel-size", "9"]) == 2
+    assert "input" in capsys.readouterr().err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "9", "--edge-softness", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "edge_softness" in err
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "9", "--noise", "-0.01"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--noise" in err
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_bench_levin_on_a_tiny_synthetic_set(tmp_path, camera_small):
+    from proxdeblur.bench import format_table, run_levin
+
+    data = tmp_path / "data"
+    for sub in ("blurred", "sharp", "kernels"):
+        (data / sub).mkdir(parents=True)
+    entries = []
+    for j in range(2):
+        kernel = motion_kernel(7, seed=j)
+        blurred = Convolution(kernel, "valid").forward(camera_small)
+        sharp = camera_small[3:-3, 3:-3]
+        name = f"im1_kernel{j + 1}"
+        io.write_image(data / "blurred" / f"{name}.png", blurred)
+        io.write_image(data / "sharp" / f"{name}.png", sharp)
+        np.save(data / "kernels" / f"kernel{j + 1}.npy", kernel)
+        entries.append({"blurred": f"blurred/{name}.png", "sharp": f"sharp/{name}.png",
+                        "kernel": f"kernels/kernel{j + 1}.npy",
+                        "kernel_aligned": f"kernels/kernel{j + 1}.npy", "kernel_size": [9, 9]})
+    (data / "manifest.json").write_text(json.dumps({"entries": entries}))
+    result = run_levin(data, tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "im1_kernel1.png").is_file()
+    assert (tmp_path / "out" / "gt_kernel" / "im1_kernel2.png").is_file()
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["summary"]["images"] == 2
+    assert all(row["error_ratio"] > 0 for row in result["rows"])
+    assert "error ratio" in format_table(result)
+    cap = (min(camera_small.shape) - 6) // 3
+    wide = run_levin(data, tmp_path / "wide", progress=False, limit=1, support_scale=3)
+    expected = min(27, (cap - 1) | 1)
+    assert wide["rows"][0]["support"] == [expected, expected]
+    assert np.load(tmp_path / "wide" / "im1_kernel1_kernel.npy").shape == (expected, expected)
+    with pytest.raises(InvalidArgumentError, match="support_scale"):
+        run_levin(data, tmp_path / "bad", progress=False, support_scale=0)
+
+
+def test_cli_deblur_gcm_uses_the_bundled_generator_and_checks_its_option(tmp_path, camera_small,
+                                                                        capsys):
+    from proxdeblur.cli import main
+
+    blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
+    io.write_image(tmp_path / "in.png", blurred)
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "5", "--image-step", "gcm", "--quiet"]) == 0
+    assert io.read_image(tmp_path / "out.png").shape == blurred.shape
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "model.png"),
+                 "--kernel-size", "5", "--image-step", "gcm", "--generator", "l0", "--quiet"]) == 0
+    assert io.read_image(tmp_path / "model.png").shape == blurred.shape
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "l0.png"),
+                 "--kernel-size", "5", "--generator", "gcm_generator", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "--generator" in err
+    assert not (tmp_path / "l0.png").exists()
