@@ -9,6 +9,7 @@ from proxdeblur.blind import (
     GCMLatentStep,
     diagnose_kernel,
     estimate_kernel,
+    estimate_kernel_iter,
     latent_step,
 )
 from proxdeblur.blind.pyramid import pyramid_levels
@@ -287,3 +288,35 @@ def test_lambda_floor_keeps_the_noise_out_of_the_kernel():
     floored, _ = estimate_kernel(noisy, 15)
     plain, _ = estimate_kernel(noisy, 15, noise_floor=0)
     assert kernel_similarity(floored, truth) > kernel_similarity(plain, truth) + 0.05
+
+
+def test_options_are_frozen_validated_and_routed_by_keyword():
+    import dataclasses
+
+    from proxdeblur.blind import EstimateOptions, KernelOptions, PyramidOptions, resolve_options
+
+    options = resolve_options(noise=0.02, kernel_max_iter=7, max_iter=2)
+    assert (options.schedule.noise, options.kernel.max_iter, options.pyramid.max_iter) == (0.02, 7, 2)
+    assert resolve_options(options, lam=1e-3).schedule.noise == 0.02  # replaces, keeps the rest
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.pyramid.max_iter = 3
+    with pytest.raises(InvalidArgumentError, match="^colour:"):
+        resolve_options(colour=1)
+    with pytest.raises(InvalidArgumentError, match="^kernel_max_iter:"):
+        KernelOptions(max_iter=0)
+    image = Convolution(motion_kernel(5, seed=1), "circular").forward(make_scene(2, (48, 40)))
+    by_object, _ = estimate_kernel(image, 5, options=EstimateOptions(
+        pyramid=PyramidOptions(max_iter=1, settle_max_iter=0)))
+    by_keyword, _ = estimate_kernel(image, 5, max_iter=1, settle_max_iter=0)
+    np.testing.assert_array_equal(by_object, by_keyword)
+
+
+def test_the_iterator_ends_with_the_estimate_it_returns():
+    image = Convolution(motion_kernel(5, seed=1), "circular").forward(make_scene(3, (48, 40)))
+    states = list(estimate_kernel_iter(image, 5, max_iter=2, settle_max_iter=0))
+    final = states[-1]
+    assert final.stage == "final" and all(s.stage == "level" for s in states[:-1])
+    kernel, estimate = estimate_kernel(image, 5, max_iter=2, settle_max_iter=0)
+    np.testing.assert_array_equal(final.estimate.kernel, kernel)
+    assert len(states) - 1 == sum(len(level.kernel_objective) for level in estimate.levels)
+    assert [s.alternation for s in states[:2]] == [0, 1] and states[0].level == 0
