@@ -11,8 +11,8 @@ def kernel_from_sharp(sharp: np.ndarray, blurred: np.ndarray, support) -> np.nda
     both images extended periodically by the support plus one pixel, the estimator's
     default kernel weight (``KernelOptions().eta · H·W``). A bound on what the kernel step can
     do when the latent step is perfect."""
-    from proxdeblur.padding import periodic_extension
     from proxdeblur.blind import KernelOptions, kernel_step
+    from proxdeblur.padding import periodic_extension
 
     support = tuple(support)
     shape = tuple(n + s + 1 for n, s in zip(blurred.shape, support, strict=True))

@@ -99,12 +99,12 @@ def run_case(args) -> dict:
     case, options, oracle = args
     from _oracle import kernel_from_sharp
 
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import deconvolve
-    from proxdeblur.metrics import LEVIN_SUBPIXEL, aligned_psnr, error_ratio, kernel_similarity
     from proxdeblur.blind import estimate_kernel
+    from proxdeblur.metrics import LEVIN_SUBPIXEL, aligned_psnr, error_ratio, kernel_similarity
 
-    ops._WORKERS = 1
+    fft_threads._WORKERS = 1
     start = time.perf_counter()
     if oracle:
         kernel = kernel_from_sharp(case["sharp"], case["blurred"], (case["support"],) * 2)

@@ -119,11 +119,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pin_threads(args.threads)
 
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import io
     from proxdeblur.priors.zoo import load_prior
 
-    ops._WORKERS = args.threads
+    fft_threads._WORKERS = args.threads
     args.out.mkdir(parents=True, exist_ok=True)
     variants = [v for v in args.variants.split(",") if v]
     unknown = sorted(set(variants) - set(VARIANTS))

@@ -35,12 +35,12 @@ def main(argv=None) -> int:
     from skimage import data
     from skimage.transform import resize
 
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import Convolution, Lp, io
     from proxdeblur.kernels import motion_kernel
     from proxdeblur.solvers import gcm, proximal_gradient
 
-    ops._WORKERS = args.threads
+    fft_threads._WORKERS = args.threads
     image = resize(data.camera() / 255.0, (args.size, args.size), anti_aliasing=True)
     sharp = np.roll(image, -1, axis=1) - image
     operator = Convolution(motion_kernel(15, seed=3), "circular")

@@ -1,7 +1,7 @@
 """Blind deblurring of real photographs: Lai et al. 2016's real set, no ground truth.
 
     python benchmarks/lai_real.py --data ../shared/data/lai2016_real --out DIR
-        [--limit N] [--workers 2] [--options '{"settle": 0}'] [--record FILE]
+        [--limit N] [--workers 2] [--options '{"settle_max_iter": 0}'] [--record FILE]
 
 What a user does from the command line, on the 30 real blurry photographs of
 Lai et al. (CVPR 2016) for which the data folder holds a kernel estimated by a
@@ -76,12 +76,12 @@ def panel(blurred: np.ndarray, restored: np.ndarray, kernel: np.ndarray,
 
 def run_photograph(args) -> dict:
     photo, out, options = args
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import deblur, io
     from proxdeblur.deblurring import source_kernel_options
     from proxdeblur.metrics import kernel_similarity
 
-    ops._WORKERS = 1
+    fft_threads._WORKERS = 1
     blurred = io.read_image(photo["image"])
     published = io.read_kernel(photo["kernel"])
     options = {**source_kernel_options(photo["image"]), **options}  # as the CLI does

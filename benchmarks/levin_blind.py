@@ -140,11 +140,11 @@ def main(argv=None) -> int:
         print(json.dumps(registration_bound(args.data, args.out), indent=1))
         return 0
 
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import io
     from proxdeblur.bench import format_table, run_levin
 
-    ops._WORKERS = args.threads
+    fft_threads._WORKERS = args.threads
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
                        kernel_options=json.loads(args.options), repeat=args.repeat,
                        support_scale=args.support_scale)

@@ -51,11 +51,11 @@ def main(argv=None) -> int:
     import numpy as np
     from skimage.restoration import richardson_lucy
 
-    import proxdeblur.operators as ops
+    import proxdeblur._fft as fft_threads
     from proxdeblur import deconvolve, io
     from proxdeblur.metrics import aligned_psnr, aligned_ssim
 
-    ops._WORKERS = args.threads
+    fft_threads._WORKERS = args.threads
 
     def richardson_lucy_edge(y, k):
         """Richardson–Lucy on the image extended by edge replication, cropped back
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
         options = {"prior": pnp_denoiser(args.prior, precision=args.precision,
                                          ensemble=args.ensemble, cycle=cycle), "lam": args.lam}
     if args.iterations:
-        options["iterations"] = args.iterations
+        options["max_iter"] = args.iterations
 
     def timed(fn):
         median, _, out = median_seconds(fn, args.repeat)

@@ -113,7 +113,7 @@ def _is_denoiser(prior) -> bool:
     return isinstance(prior, Denoiser)
 
 
-def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
+def pnp_schedule(noise_sigma: float, max_iter: int, lam: float = PNP_LAMBDA):
     """The DPIR schedule: denoiser levels ``σ_k`` falling geometrically from
     ``PNP_SIGMA_START`` to ``max(σ_n, PNP_SIGMA_FLOOR)``, the prior weight
     ``w = λ(σ_n² + σ_m²)`` with ``σ_m = PNP_MODEL_ERROR``, and the HQS penalties
@@ -125,7 +125,7 @@ def pnp_schedule(noise_sigma: float, iterations: int, lam: float = PNP_LAMBDA):
     """
     noise_sigma = float(noise_sigma)
     sigma_end = max(noise_sigma, PNP_SIGMA_FLOOR)
-    sigmas = np.geomspace(PNP_SIGMA_START, min(sigma_end, PNP_SIGMA_START), iterations)
+    sigmas = np.geomspace(PNP_SIGMA_START, min(sigma_end, PNP_SIGMA_START), max_iter)
     weight = lam * (noise_sigma**2 + PNP_MODEL_ERROR**2)
     return weight, sigmas, weight / sigmas**2
 
@@ -144,18 +144,18 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
                         cycle=PNP_CYCLE if cycle is None else cycle)
 
 
-def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, reference,
+def _pnp_deconvolve(y, k, prior, *, boundary, lam, max_iter, cg_max_iter, reference,
                     callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
     denoiser = pnp_denoiser(prior)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
     noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
         y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
-    weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, iterations, lam)
+    weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, max_iter, lam)
     plug = copy.copy(denoiser)  # the caller's denoiser keeps its own cycle
     if isinstance(plug, Cyclic):
         plug.reset_cycle()  # every run starts from the identity: reproducible
-    growth = (rhos[-1] / rhos[0]) ** (1.0 / max(iterations - 1, 1))
+    growth = (rhos[-1] / rhos[0]) ** (1.0 / max(max_iter - 1, 1))
     if reference is not None:
         reference = as_image(reference, "reference")
         if reference.shape != y.shape:
@@ -163,16 +163,16 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, iterations, cg_iterations, re
     result: SolverResult = hqs(
         Convolution(k, boundary), y.astype(np.float64), DenoiserProx(plug, weight),
         rho=float(rhos[0]),
-        rho_growth=growth, rho_max=float(rhos[-1]), max_iter=iterations, tol=0.0,
-        callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations,
+        rho_growth=growth, rho_max=float(rhos[-1]), max_iter=max_iter, tol=0.0,
+        callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
         progress=progress, track_objective=False)
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored
 
 
 def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: float | None = None,
-               p: float = 0.8, boundary: str = "valid", iterations: int = 10,
-               rho: tuple[float, float] = (1e-3, 10.0), cg_iterations: int | None = None,
+               p: float = 0.8, boundary: str = "valid", max_iter: int = 10,
+               rho: tuple[float, float] = (1e-3, 10.0), cg_max_iter: int | None = None,
                reference=None, callback: Callable | None = None, progress: bool = False,
                return_result: bool = False):
     """Remove a known blur from an image.
@@ -215,12 +215,12 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         Observation model at the border (see
         :class:`~proxdeblur.operators.Convolution`); ``"valid"`` (default)
         treats what lies beyond the frame as unknown.
-    iterations : int
+    max_iter : int
         HQS iterations; ρ grows geometrically from ``rho[0]`` to ``rho[1]``
         over them.
     rho : (float, float)
         First and last penalty of the continuation.
-    cg_iterations : int, optional
+    cg_max_iter : int, optional
         Conjugate-gradient iterations per u-step when it is not closed-form
         (``"valid"``, ``"symmetric"``, ``"replicate"``), warm-started from the
         previous u. Default 4 for the classical priors (``CG_ITERATIONS``:
@@ -251,11 +251,11 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if k.shape[0] > y.shape[0] or k.shape[1] > y.shape[1]:
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image {y.shape[:2]}",
                                    k.shape)
-    iterations = check_int(iterations, "iterations")
+    max_iter = check_int(max_iter, "max_iter")
     plug_and_play = _is_denoiser(prior)
-    if cg_iterations is None:
-        cg_iterations = PNP_CG_ITERATIONS if plug_and_play else CG_ITERATIONS
-    cg_iterations = check_int(cg_iterations, "cg_iterations")
+    if cg_max_iter is None:
+        cg_max_iter = PNP_CG_ITERATIONS if plug_and_play else CG_ITERATIONS
+    cg_max_iter = check_int(cg_max_iter, "cg_max_iter")
     if len(rho) != 2:
         raise InvalidArgumentError("rho", "a pair (first, last)", rho)
     rho_first = check_positive(rho[0], "rho[0]")
@@ -263,8 +263,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if rho_last < rho_first:
         raise InvalidArgumentError("rho", "last >= first", rho)
     if plug_and_play:
-        return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, iterations=iterations,
-                               cg_iterations=cg_iterations, reference=reference, callback=callback,
+        return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, max_iter=max_iter,
+                               cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):
         name = prior
@@ -276,7 +276,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         raise InvalidArgumentError("lam", "None when prior is a Prior instance (set its weight)",
                                    lam)
     operator = Convolution(k, boundary)
-    growth = (rho_last / rho_first) ** (1.0 / max(iterations - 1, 1))
+    growth = (rho_last / rho_first) ** (1.0 / max(max_iter - 1, 1))
     if reference is not None:
         reference = as_image(reference, "reference")
         if reference.shape != y.shape:
@@ -285,8 +285,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
 
     def solve(observation: np.ndarray) -> SolverResult:
         return hqs(operator, observation, prior, rho=rho_first, rho_growth=growth,
-                   rho_max=rho_last, max_iter=iterations, tol=0.0, callback=callback,
-                   reference=reference, cg_tol=1e-6, cg_max_iter=cg_iterations,
+                   rho_max=rho_last, max_iter=max_iter, tol=0.0, callback=callback,
+                   reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
                    progress=progress, track_objective=track)
 
     if y.ndim == 3 and not (track or reference is not None):

@@ -32,9 +32,9 @@ def test_colour_is_channelwise_and_float32_kept(valid_blur):
     blurred, kernel, _ = valid_blur
     colour = np.stack([blurred, blurred[::-1], blurred.T], axis=2).astype(np.float32)
     # the same weight for all (the default estimates one noise level per image)
-    restored = deconvolve(colour, kernel, iterations=4, lam=5e-4)
+    restored = deconvolve(colour, kernel, max_iter=4, lam=5e-4)
     assert restored.dtype == np.float32 and restored.shape == colour.shape
-    single = deconvolve(colour[..., 1], kernel, iterations=4, lam=5e-4)
+    single = deconvolve(colour[..., 1], kernel, max_iter=4, lam=5e-4)
     np.testing.assert_allclose(restored[..., 1], single, atol=1e-5)
 
 
@@ -42,8 +42,8 @@ def test_colour_channels_one_by_one_equal_the_batched_solve(valid_blur):
     """Without a history the channels are solved one after the other; with one, together."""
     blurred, kernel, _ = valid_blur
     colour = np.stack([blurred, blurred[::-1] ** 2, 1 - blurred.T], axis=2)
-    one_by_one = deconvolve(colour, kernel, iterations=5)
-    batched, result = deconvolve(colour, kernel, iterations=5, return_result=True)
+    one_by_one = deconvolve(colour, kernel, max_iter=5)
+    batched, result = deconvolve(colour, kernel, max_iter=5, return_result=True)
     assert result.x.ndim == 3 and len(result.history["objective"]) > 0
     np.testing.assert_allclose(one_by_one, batched, rtol=0, atol=1e-10)
 
@@ -84,7 +84,7 @@ def test_bad_input(image, kernel, argument):
     ({"p": 1.5}, "p"),
     ({"lam": -1.0}, "lam"),
     ({"boundary": "zero"}, "boundary"),
-    ({"iterations": 0}, "iterations"),
+    ({"max_iter": 0}, "max_iter"),
 ])
 def test_bad_options(kwargs, argument):
     with pytest.raises(InvalidArgumentError, match=f"^{argument}:"):

@@ -55,7 +55,7 @@ def test_deconvolve_with_a_bundled_denoiser_restores_a_blurred_image(camera_smal
     blurred = Convolution(kernel, "valid").forward(camera_small)
     blurred += 0.01 * np.random.default_rng(1).standard_normal(blurred.shape)
     truth = camera_small[4:-4, 4:-4]
-    restored = deconvolve(blurred, kernel, prior=name, iterations=8)
+    restored = deconvolve(blurred, kernel, prior=name, max_iter=8)
     assert restored.shape == blurred.shape
     assert psnr(restored, truth) > psnr(blurred, truth) + 3
 
@@ -96,7 +96,7 @@ def test_pnp_keeps_the_callers_denoiser_settings(camera_small):
 
     LearnedPrior._tiled = counting
     try:
-        deconvolve(blurred, kernel, prior=mine, iterations=3)
+        deconvolve(blurred, kernel, prior=mine, max_iter=3)
     finally:
         LearnedPrior._tiled = original
     assert calls == [4] * 12  # three z-steps of four members each

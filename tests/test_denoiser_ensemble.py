@@ -96,7 +96,7 @@ def test_joined_names_give_an_ensemble_of_the_bundled_networks():
 def test_deconvolve_accepts_any_join_of_bundled_names(camera_small):
     kernel = np.ones((3, 3)) / 9
     blurred = Convolution(kernel, "valid").forward(camera_small)
-    restored = deconvolve(blurred, kernel, prior="drunet+dncnn", iterations=2)
+    restored = deconvolve(blurred, kernel, prior="drunet+dncnn", max_iter=2)
     assert restored.shape == blurred.shape
     with pytest.raises(InvalidArgumentError, match="^prior:"):
         deconvolve(blurred, kernel, prior="drunet+tv")
@@ -117,9 +117,9 @@ def test_alternating_pnp_uses_both_networks_and_is_reproducible(camera_small):
     try:
         kernel = np.ones((5, 5)) / 25
         blurred = Convolution(kernel, "valid").forward(camera_small)
-        first = deconvolve(blurred, kernel, prior=pair, iterations=4)
+        first = deconvolve(blurred, kernel, prior=pair, max_iter=4)
         assert calls == {"DnCNN": 2, "UNetDenoiser": 2}
-        again = deconvolve(blurred, kernel, prior=pair, iterations=4)
+        again = deconvolve(blurred, kernel, prior=pair, max_iter=4)
     finally:
         for handle in handles:
             handle.remove()

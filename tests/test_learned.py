@@ -195,6 +195,6 @@ def test_pnp_runs_are_reproducible_with_a_cycled_denoiser(camera_small):
     kernel = motion_kernel(7, seed=1)
     blurred = Convolution(kernel, "valid").forward(camera_small[:40, :40])
     mine = get_denoiser("dncnn", ensemble=1, cycle=True)
-    first = deconvolve(blurred, kernel, prior=mine, iterations=3)
+    first = deconvolve(blurred, kernel, prior=mine, max_iter=3)
     mine.denoise(blurred, 0.1)  # moves the caller's cycle on: PnP must not depend on it
-    np.testing.assert_array_equal(deconvolve(blurred, kernel, prior=mine, iterations=3), first)
+    np.testing.assert_array_equal(deconvolve(blurred, kernel, prior=mine, max_iter=3), first)

@@ -96,7 +96,7 @@ def test_a_users_prior_and_denoiser_plug_into_hqs(problem):
     smooth = Smooth()
     result = hqs(Convolution(kernel, "circular"), blurred, smooth, rho=0.25, max_iter=3, tol=0)
     assert result.x.shape == blurred.shape and smooth.sigmas == pytest.approx([2.0] * 3)
-    restored = deconvolve(blurred, kernel, prior=Smooth(), iterations=3)  # plug-and-play HQS
+    restored = deconvolve(blurred, kernel, prior=Smooth(), max_iter=3)  # plug-and-play HQS
     assert restored.shape == blurred.shape
 
 

@@ -74,7 +74,7 @@ def test_classical_work_does_not_load_torch():
         "proxdeblur.deconvolve(y, k)\n"
         "proxdeblur.deblur(y, 5, progress=False)\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
-        "proxdeblur.deconvolve(y, k, prior='dncnn', iterations=2)\n"
+        "proxdeblur.deconvolve(y, k, prior='dncnn', max_iter=2)\n"
         "assert 'torch' in sys.modules\n")
     subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
 

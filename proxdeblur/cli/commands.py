@@ -39,7 +39,7 @@ def run_deconv(args) -> int:
     image, kernel = io.read_image(args.input), io.read_kernel(args.kernel)
     start = time.perf_counter()
     restored = deconvolve(image, kernel, prior=args.prior, lam=args.lam, p=args.p,
-                          boundary=args.boundary, iterations=args.iterations,
+                          boundary=args.boundary, max_iter=args.max_iter,
                           progress=not args.quiet)
     seconds = time.perf_counter() - start
     bit_depth = _write(args, restored)

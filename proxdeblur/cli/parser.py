@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "hyper-laplacian, raised automatically with the estimated noise; for a "
                         "denoiser the lambda of the PnP weight lambda*(sigma_n^2 + sigma_m^2), 0.45)")
     deconv.add_argument("--p", type=float, default=0.8, help="hyper-Laplacian exponent, (0, 1]")
-    deconv.add_argument("--iterations", type=int, default=10, help="HQS iterations")
+    deconv.add_argument("--max-iter", "--iterations", type=int, default=10, dest="max_iter",
+                        help="HQS iterations")
     deconv.add_argument("--boundary", choices=BOUNDARY_MODES, default="valid",
                         help="border model: 'valid' treats the scene beyond the frame as unknown")
     add_output_options(deconv)

@@ -157,7 +157,7 @@ def test_deblur_colour_returns_image_kernel_and_info(camera_small):
     truth = motion_kernel(7, seed=5)
     colour = np.dstack([camera_small, camera_small**2, 1 - camera_small])
     blurred = Convolution(truth, "valid").forward(colour)
-    restored, kernel, info = deblur(blurred, 9, deconvolve_options={"iterations": 4})
+    restored, kernel, info = deblur(blurred, 9, deconvolve_options={"max_iter": 4})
     assert restored.shape == blurred.shape
     assert kernel.shape == (9, 9)
     assert info.seconds >= info.kernel_seconds > 0
@@ -174,7 +174,7 @@ def test_deblur_reports_a_collapsed_kernel_as_a_warning(monkeypatch, camera_smal
 
     monkeypatch.setattr(deblurring, "estimate_kernel", collapsed)
     with pytest.warns(deblurring.BlindDeblurWarning, match="delta"):
-        _, _, info = deblur(camera_small, 9, deconvolve_options={"iterations": 2})
+        _, _, info = deblur(camera_small, 9, deconvolve_options={"max_iter": 2})
     assert info.estimate.collapsed and info.warnings
 
 

@@ -21,7 +21,7 @@ def files(tmp_path, camera_small):
 def test_deconv_writes_the_output(files):
     out = files / "restored.png"
     assert main(["deconv", str(files / "blurred.png"), "-k", str(files / "kernel.npy"),
-                 "-o", str(out), "--quiet", "--iterations", "4"]) == 0
+                 "-o", str(out), "--quiet", "--max-iter", "4"]) == 0
     assert io.read_image(out).shape == io.read_image(files / "blurred.png").shape
 
 
@@ -86,8 +86,8 @@ def test_usage_errors_are_one_line():
 def test_help_lists_options_with_defaults():
     proc = _run(["deconv", "--help"])
     assert proc.returncode == 0
-    for option in ("--kernel", "--output", "--prior", "--lam", "--iterations", "--boundary",
-                   "--force"):
+    for option in ("--kernel", "--output", "--prior", "--lam", "--max-iter", "--iterations",
+                   "--boundary", "--force"):
         assert option in proc.stdout
     assert "default: hyper-laplacian" in proc.stdout and "default: valid" in proc.stdout
 
