@@ -134,7 +134,7 @@ def _block_pad(image: np.ndarray, mask: np.ndarray, block: int):
 
 
 def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float = 0.8,
-                wavelet: str = "db4", levels: int = 3, stages: int = 30, gamma: float = 0.5,
+                wavelet: str = "db4", levels: int = 3, max_iter: int = 30, gamma: float = 0.5,
                 sigma_start: float = 30 / 255, sigma_end: float = 3 / 255, check: bool = True,
                 start: str = "biharmonic", reference=None, callback=None, progress: bool = False):
     """Fill the missing pixels of ``image`` by GCM (section 4.2, "Image Interpolation").
@@ -172,7 +172,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
         Weight and exponent of the wavelet-detail ℓp penalty.
     wavelet, levels
         The orthogonal wavelet transform W.
-    stages : int
+    max_iter : int
         GCM stages.
     gamma : float
         Warm-start weight γ (Algorithm 1, eq. 4).
@@ -203,7 +203,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
         raise InvalidArgumentError("mask", "at least one observed pixel", "an empty mask")
     lam = check_positive(lam, "lam", allow_zero=True)
     check_in_range(p, "p", 0.0, 1.0)
-    stages = check_int(stages, "stages", minimum=0)
+    max_iter = check_int(max_iter, "max_iter", minimum=0)
     height, width = y.shape[:2]
     padded, padded_mask = _block_pad(y.astype(np.float64), observed, 2**check_int(levels, "levels"))
     operator = MaskedSynthesis(padded_mask, wavelet, levels)
@@ -219,7 +219,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
     prior = MaskedPenalty(Lp(lam, p), operator.detail_mask(padded.shape))
     if _names_a_denoiser(generator):
         generator = denoiser_schedule(
-            stages, sigma_start, sigma_end, generator,
+            max_iter, sigma_start, sigma_end, generator,
             wrap=(operator.synthesize,
                   lambda filled: operator.analyze(weights * padded + (1 - weights) * filled)))
     stage_psnr: list[float] = []
@@ -236,7 +236,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
                                    reference))
         return callback(state) if callback is not None else None
 
-    result = gcm(operator, target, prior, generator, gamma=gamma, max_iter=stages,
+    result = gcm(operator, target, prior, generator, gamma=gamma, max_iter=max_iter,
                  x0=None if start is None else operator.analyze(start), check=check,
                  callback=observe, progress=progress)
     if reference is not None:
@@ -275,7 +275,7 @@ def integrate_gradients(field: np.ndarray, image: np.ndarray, beta: float) -> np
     return _DIFFERENCES.solve_normal(rhs, beta)
 
 
-def smooth(image, lam: float = 0.01, *, generator="dncnn", stages: int = 10, gamma: float = 0.5,
+def smooth(image, lam: float = 0.01, *, generator="dncnn", max_iter: int = 10, gamma: float = 0.5,
            step: float = 0.5, beta: float = 0.05, sigma_start: float = 25 / 255,
            sigma_end: float = 10 / 255, check: bool = True, callback=None,
            progress: bool = False):
@@ -299,7 +299,7 @@ def smooth(image, lam: float = 0.01, *, generator="dncnn", stages: int = 10, gam
         ``2λμ`` in the proximal step; larger λ, flatter regions.
     generator : "dncnn", a denoiser, callable, sequence, or None
         As in :func:`interpolate` (callables act on gradient fields).
-    stages, gamma, check
+    max_iter, gamma, check
         GCM stages, warm-start weight, monotone check.
     step : float
         μ in (0, 1).
@@ -317,15 +317,15 @@ def smooth(image, lam: float = 0.01, *, generator="dncnn", stages: int = 10, gam
     y = as_image(image, "image").astype(np.float64)
     lam = check_positive(lam, "lam", allow_zero=True)
     check_in_range(step, "step", 0.0, 1.0, high_open=True)
-    stages = check_int(stages, "stages", minimum=0)
+    max_iter = check_int(max_iter, "max_iter", minimum=0)
     beta = check_positive(beta, "beta")
     observed = gradient_field(y)
     prior = L0(lam, group_axis=2)
     if _names_a_denoiser(generator):
         generator = denoiser_schedule(
-            stages, sigma_start, sigma_end, generator,
+            max_iter, sigma_start, sigma_end, generator,
             wrap=(lambda g: integrate_gradients(g, y, beta), gradient_field))
     result = gcm(Identity(), observed, prior, generator, gamma=gamma, step=step,
-                 max_iter=stages, x0=observed, check=check, callback=callback,
+                 max_iter=max_iter, x0=observed, check=check, callback=callback,
                  progress=progress)
     return integrate_gradients(result.x, y, beta), result

@@ -74,7 +74,7 @@ def test_interpolation_objective_never_increases_for_any_generator(seed, lam, p)
     image = _smooth_scene((20, 28), seed)  # not multiples of 8: exercises the padding
     mask = rng.random(image.shape) < 0.5
     _, result = interpolate(image * mask, mask, generator=_noise_generator(seed), lam=lam, p=p,
-                            stages=6)
+                            max_iter=6)
     psi = result.history["objective"]
     assert np.all(np.diff(psi) <= 1e-10 * (1 + abs(psi[0])))
     assert np.all(result.history["objective"][1:] <= result.history["objective_v"][1:] + 1e-10)
@@ -87,7 +87,7 @@ def test_interpolation_fills_holes_and_keeps_the_input_shape(colour):
     if colour:
         image = np.stack([image, 0.8 * image, 1 - image], axis=-1)
     observed = image * (mask[..., None] if colour else mask)
-    restored, result = interpolate(observed, mask, generator=None, lam=1e-4, stages=10,
+    restored, result = interpolate(observed, mask, generator=None, lam=1e-4, max_iter=10,
                                    reference=image)
     assert restored.shape == image.shape
     assert psnr(np.clip(restored, 0, 1), image) > psnr(observed, image) + 10
@@ -97,7 +97,7 @@ def test_interpolation_fills_holes_and_keeps_the_input_shape(colour):
 def test_interpolation_with_the_bundled_denoiser_keeps_theorem_2():
     image = _smooth_scene((32, 32))
     mask = np.random.default_rng(2).random(image.shape) < 0.4
-    restored, result = interpolate(image * mask, mask, stages=4, reference=image)
+    restored, result = interpolate(image * mask, mask, max_iter=4, reference=image)
     psi = result.history["objective"]
     assert np.all(np.diff(psi) <= 1e-10 * (1 + psi[0]))
     accepted = result.history["accepted"][1:]
@@ -126,7 +126,7 @@ def test_smoothing_corrector_step_is_the_exact_group_hard_threshold(seed, lam, c
     of the separable Ψ, which later stages (and any generator) cannot improve on."""
     rng = np.random.default_rng(seed)
     image = rng.random((10, 12, 3) if colour else (10, 12))
-    smoothed, result = smooth(image, lam, generator=None, stages=3, step=step)
+    smoothed, result = smooth(image, lam, generator=None, max_iter=3, step=step)
     expected = prox_group(gradient_field(image), lam * step, 0.0, axis=2)
     np.testing.assert_allclose(result.x, expected, atol=1e-12)
     assert smoothed.shape == image.shape
@@ -134,7 +134,7 @@ def test_smoothing_corrector_step_is_the_exact_group_hard_threshold(seed, lam, c
 
 def test_smoothing_with_a_generator_is_monotone_and_flattens_texture():
     image = _smooth_scene((32, 32))
-    smoothed, result = smooth(image, 0.002, generator=_noise_generator(0), stages=5)
+    smoothed, result = smooth(image, 0.002, generator=_noise_generator(0), max_iter=5)
     psi = result.history["objective"]
     assert np.all(np.diff(psi) <= 1e-10 * (1 + psi[0]))
     kept = np.mean(np.linalg.norm(result.x, axis=2) > 0)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from proxdeblur import L0, L1, TV, Convolution, InvalidArgumentError, Lp
 from proxdeblur.solvers import gcm
 
-from .strategies import kernels, seeds
+from ..strategies import kernels, seeds
 
 
 def _problem(seed, kernel, shape=(12, 13)):
