@@ -10,6 +10,7 @@ from .errors import InvalidArgumentError
 
 __all__ = [
     "as_image",
+    "UNIT_RANGE",
     "as_kernel",
     "check_positive",
     "check_in_range",
@@ -21,13 +22,25 @@ def _describe(array: np.ndarray) -> str:
     return f"array of shape {array.shape} and dtype {array.dtype}"
 
 
-def as_image(image, name: str = "image", *, min_side: int = 2) -> np.ndarray:
-    """Validate an image and return it as a float array.
+#: Float images whose values leave this band are on another scale (0–255, 0–65535):
+#: the functions that take a photograph refuse them instead of restoring nonsense.
+#: Noisy images and restorations overshoot [0, 1]: at the largest noise level the
+#: denoisers take (σ = 50/255) a white pixel passes 2 with probability 2e-7.
+UNIT_RANGE = (-1.0, 2.0)
 
-    float32 input stays float32; every other real dtype becomes float64.
-    Accepted shapes are ``(H, W)`` and ``(H, W, C)``; all values must be finite.
-    Integer input is *not* rescaled: use :func:`proxdeblur.io.read_image` or
-    ``skimage.util.img_as_float`` to bring 8/16-bit data to ``[0, 1]``.
+
+def as_image(image, name: str = "image", *, min_side: int = 2, unit: bool = False) -> np.ndarray:
+    """Validate an image and return it as a float array (the scale policy).
+
+    Integer (and boolean) arrays are pixel codes: they are divided by their dtype's
+    maximum (uint8 by 255, uint16 by 65535), as scikit-image's ``img_as_float``
+    does, and returned as float64. float32 input stays float32, other floats become
+    float64, values kept. With ``unit=True`` (the functions that take a photograph:
+    ``deconvolve``, ``deblur``, ``estimate_kernel``, ``denoise``, the GCM
+    applications, ``io.write_image``) float values must lie within
+    :data:`UNIT_RANGE`: a float image on the 0–255 scale is refused with a message
+    that says so. Accepted shapes are ``(H, W)`` and ``(H, W, C)``; all values must
+    be finite.
     """
     array = np.asarray(image)
     if array.dtype == object or not (
@@ -44,10 +57,21 @@ def as_image(image, name: str = "image", *, min_side: int = 2) -> np.ndarray:
         )
     if array.ndim == 3 and array.shape[2] == 0:
         raise InvalidArgumentError(name, "at least one channel", _describe(array))
+    if array.dtype == bool:
+        return array.astype(np.float64)
+    if np.issubdtype(array.dtype, np.integer):
+        return array.astype(np.float64) / np.iinfo(array.dtype).max
     dtype = np.float32 if array.dtype == np.float32 else np.float64
     array = array.astype(dtype, copy=False)
     if not np.all(np.isfinite(array)):
         raise InvalidArgumentError(name, "finite values (no NaN or Inf)", "non-finite pixels")
+    if unit:
+        low, high = float(array.min()), float(array.max())
+        if low < UNIT_RANGE[0] or high > UNIT_RANGE[1]:
+            raise InvalidArgumentError(
+                name, "values on the [0, 1] scale (floats between -1 and 2; divide 8-bit "
+                "values by 255 and 16-bit ones by 65535, or pass the integer array itself)",
+                f"values from {low:.4g} to {high:.4g}")
     return array
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validation import as_image
 from .blind import JPEG_NOISE, KernelEstimate, estimate_kernel
-from .deconvolution import deconvolve
+from .deconvolution import check_arguments, deconvolve
 from .errors import InvalidArgumentError
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options"]
@@ -102,10 +102,11 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step: str = "l0
     info : DeblurInfo
     """
     start = time.perf_counter()
-    y = as_image(image, "image", min_side=16)
+    y = as_image(image, "image", min_side=16, unit=True)
     if y.ndim == 3 and y.shape[2] not in (1, 3):
         raise InvalidArgumentError("image", "a gray (H, W) or colour (H, W, 3) image",
                                    f"shape {y.shape}")
+    check_arguments(prior, **(deconvolve_options or {}))  # before the kernel's long estimate
     luminance = y[..., 0] if y.ndim == 3 and y.shape[2] == 1 else y
     kernel, estimate = estimate_kernel(luminance, kernel_size, image_step=image_step,
                                        progress=progress, **(kernel_options or {}))

@@ -16,18 +16,18 @@ import copy
 from collections.abc import Callable
 
 import numpy as np
-from skimage.restoration import estimate_sigma
 
 from ._validation import as_image, as_kernel, check_int, check_positive
 from .errors import InvalidArgumentError
+from .noise import estimate_noise
 from .operators import BOUNDARY_MODES, Convolution
-from .priors.base import Cyclic, Denoiser, DenoiserProx
+from .priors.base import Cyclic, Denoiser, DenoiserProx, ProximalPrior
 from .priors.bundled import DENOISER_COMBINATIONS, bundled_names
 from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
 
-__all__ = ["deconvolve", "PRIOR_NAMES", "DENOISER_NAMES", "make_prior", "noise_scale",
+__all__ = ["deconvolve", "check_arguments", "PRIOR_NAMES", "DENOISER_NAMES", "make_prior", "noise_scale",
            "pnp_denoiser", "pnp_schedule"]
 
 #: Weights at low noise, chosen once on Levin et al. 2009 with the true kernels
@@ -50,10 +50,7 @@ def noise_scale(image: np.ndarray) -> float:
     2e-3) and on Levin et al. 2009 (σ̂ ≈ 0.002, where kernel error rather
     than noise sets λ = 3e-4: hence the floor).
     """
-    if np.ptp(image) == 0:  # a constant image has no noise to estimate
-        return 1.0
-    sigma = float(estimate_sigma(image, channel_axis=2 if image.ndim == 3 else None,
-                                 average_sigmas=True))
+    sigma = estimate_noise(image)
     return max(1.0, sigma**1.5 / 3e-4) if np.isfinite(sigma) else 1.0
 
 
@@ -149,15 +146,14 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, max_iter, cg_max_iter, refere
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
     denoiser = pnp_denoiser(prior)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
-    noise = 0.0 if np.ptp(y) == 0 else float(estimate_sigma(
-        y, channel_axis=2 if y.ndim == 3 else None, average_sigmas=True))
+    noise = estimate_noise(y)
     weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, max_iter, lam)
     plug = copy.copy(denoiser)  # the caller's denoiser keeps its own cycle
     if isinstance(plug, Cyclic):
         plug.reset_cycle()  # every run starts from the identity: reproducible
     growth = (rhos[-1] / rhos[0]) ** (1.0 / max(max_iter - 1, 1))
     if reference is not None:
-        reference = as_image(reference, "reference")
+        reference = as_image(reference, "reference", unit=True)
         if reference.shape != y.shape:
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
     result: SolverResult = hqs(
@@ -168,6 +164,52 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, max_iter, cg_max_iter, refere
         progress=progress, track_objective=False)
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored
+
+
+def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter):
+    """:func:`deconvolve`'s arguments that do not depend on the image, checked:
+    ``(plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last))``."""
+    if boundary not in BOUNDARY_MODES:
+        raise InvalidArgumentError("boundary", f"one of {BOUNDARY_MODES}", repr(boundary))
+    max_iter = check_int(max_iter, "max_iter")
+    plug_and_play = _is_denoiser(prior)
+    if cg_max_iter is None:
+        cg_max_iter = PNP_CG_ITERATIONS if plug_and_play else CG_ITERATIONS
+    cg_max_iter = check_int(cg_max_iter, "cg_max_iter")
+    if len(rho) != 2:
+        raise InvalidArgumentError("rho", "a pair (first, last)", rho)
+    rho_first = check_positive(rho[0], "rho[0]")
+    rho_last = check_positive(rho[1], "rho[1]")
+    if rho_last < rho_first:
+        raise InvalidArgumentError("rho", "last >= first", rho)
+    if plug_and_play:
+        if lam is not None:
+            check_positive(lam, "lam")
+    elif isinstance(prior, str):
+        make_prior(prior, lam, p)  # validates the name, lam and p
+    elif not isinstance(prior, (ProximalPrior, Prior)):
+        raise InvalidArgumentError("prior", f"one of {PRIOR_NAMES + DENOISER_NAMES}, a prior "
+                                   "or a denoiser", type(prior).__name__)
+    elif lam is not None:
+        raise InvalidArgumentError("lam", "None when prior is a Prior instance (set its weight)",
+                                   lam)
+    return plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last)
+
+
+def check_arguments(prior="hyper-laplacian", **options) -> None:
+    """Check :func:`deconvolve`'s options without an image, before long work that ends
+    in a deconvolution (:func:`~proxdeblur.deblur` calls it before estimating the kernel)."""
+    import inspect
+
+    try:
+        bound = inspect.signature(deconvolve).bind(None, None, prior, **options)
+    except TypeError as exc:
+        raise InvalidArgumentError("deconvolve_options", "keywords of deconvolve", str(exc)) \
+            from None
+    bound.apply_defaults()
+    a = bound.arguments
+    _checked(a["prior"], a["lam"], a["p"], a["boundary"], a["max_iter"], a["rho"],
+             a["cg_max_iter"])
 
 
 def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: float | None = None,
@@ -244,41 +286,26 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         The restored image, with the input's shape and float dtype (not
         clipped to [0, 1]).
     """
-    y = as_image(image, "image")
+    y = as_image(image, "image", unit=True)
     k = as_kernel(kernel, "kernel", normalize=True)
-    if boundary not in BOUNDARY_MODES:
-        raise InvalidArgumentError("boundary", f"one of {BOUNDARY_MODES}", repr(boundary))
     if k.shape[0] > y.shape[0] or k.shape[1] > y.shape[1]:
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image {y.shape[:2]}",
                                    k.shape)
-    max_iter = check_int(max_iter, "max_iter")
-    plug_and_play = _is_denoiser(prior)
-    if cg_max_iter is None:
-        cg_max_iter = PNP_CG_ITERATIONS if plug_and_play else CG_ITERATIONS
-    cg_max_iter = check_int(cg_max_iter, "cg_max_iter")
-    if len(rho) != 2:
-        raise InvalidArgumentError("rho", "a pair (first, last)", rho)
-    rho_first = check_positive(rho[0], "rho[0]")
-    rho_last = check_positive(rho[1], "rho[1]")
-    if rho_last < rho_first:
-        raise InvalidArgumentError("rho", "last >= first", rho)
+    plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last) = _checked(
+        prior, lam, p, boundary, max_iter, rho, cg_max_iter)
     if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, max_iter=max_iter,
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):
         name = prior
-        make_prior(name, lam, p)  # validates the name, lam and p before the noise estimate
         if lam is None:
             lam = DEFAULT_LAM[name] * noise_scale(y)
         prior = make_prior(name, lam, p)
-    elif lam is not None:
-        raise InvalidArgumentError("lam", "None when prior is a Prior instance (set its weight)",
-                                   lam)
     operator = Convolution(k, boundary)
     growth = (rho_last / rho_first) ** (1.0 / max(max_iter - 1, 1))
     if reference is not None:
-        reference = as_image(reference, "reference")
+        reference = as_image(reference, "reference", unit=True)
         if reference.shape != y.shape:
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
     track = return_result or callback is not None

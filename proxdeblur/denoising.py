@@ -10,6 +10,7 @@ import numpy as np
 
 from ._validation import as_image, check_positive
 from .errors import InvalidArgumentError
+from .priors.bundled import bundled_names
 
 if TYPE_CHECKING:  # torch loads on first use, not on `import proxdeblur`
     from .priors.learned import LearnedPrior
@@ -56,6 +57,11 @@ def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32"
                                    type(denoiser).__name__)
     key = (None if device is None else str(device), precision, ensemble, bool(cycle))
     name = str(denoiser)
+    names = bundled_names("denoiser")
+    if not Path(name).is_file() and not all(part in names for part in name.split("+")):
+        raise InvalidArgumentError("denoiser", f"a bundled denoiser ({', '.join(names)}), names "
+                                   "joined by '+', an existing weights file or a denoiser object",
+                                   repr(name))
     if "+" in name and not Path(name).exists():  # the CLI passes names as paths
         parts = name.split("+")
         if any(not part for part in parts):
@@ -94,7 +100,7 @@ def denoise(image, sigma: float, *, denoiser=DEFAULT_DENOISER, device=None,
     ndarray
         The denoised image, same shape and float dtype as the input (not clipped).
     """
-    array = as_image(image, "image")
+    array = as_image(image, "image", unit=True)
     sigma = check_positive(sigma, "sigma", allow_zero=True)
     if sigma > 50 / 255 + 1e-9:
         raise InvalidArgumentError("sigma", "a noise level in [0, 50/255] on the [0, 1] scale "

@@ -24,6 +24,7 @@ class InvalidArgumentError(ProxdeblurError, ValueError):
     def __init__(self, argument: str, expected: str, got: object | None = None):
         self.argument = argument
         self.expected = expected
+        self.got = got
         message = f"{argument}: expected {expected}"
         if got is not None:
             message += f", got {got}"

@@ -191,7 +191,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
     """
     from skimage.restoration import inpaint_biharmonic
 
-    y = as_image(image, "image")
+    y = as_image(image, "image", unit=True)
     observed = np.asarray(mask)
     if observed.shape != y.shape[:2]:
         raise InvalidArgumentError("mask", f"shape {y.shape[:2]} (the image's height, width)",
@@ -226,7 +226,7 @@ def interpolate(image, mask, *, generator="dncnn", lam: float = 1e-3, p: float =
     if reference is not None:
         from .metrics import psnr
 
-        reference = as_image(reference, "reference")
+        reference = as_image(reference, "reference", unit=True)
         if reference.shape != y.shape:
             raise InvalidArgumentError("reference", f"shape {y.shape}", reference.shape)
 
@@ -314,7 +314,7 @@ def smooth(image, lam: float = 0.01, *, generator="dncnn", max_iter: int = 10, g
     """
     from .operators import Identity
 
-    y = as_image(image, "image").astype(np.float64)
+    y = as_image(image, "image", unit=True).astype(np.float64)
     lam = check_positive(lam, "lam", allow_zero=True)
     check_in_range(step, "step", 0.0, 1.0, high_open=True)
     max_iter = check_int(max_iter, "max_iter", minimum=0)

@@ -5,7 +5,8 @@ Images are returned as float64 arrays in [0, 1]: 8-bit data are divided by
 files ``(H, W, 3)``; an alpha channel is dropped. Writes go to a temporary
 file in the destination folder that is then renamed over the target, so a
 crash never leaves a half-written file, and an existing file is replaced only
-by a complete one.
+by a complete one. The file gets the mode a new file gets (``0o666`` less the
+umask), or the mode of the file it replaces.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import png
 import scipy.io
 
-from ._validation import as_image, as_kernel
+from ._validation import UNIT_RANGE, as_image, as_kernel
 from .errors import ImageFileError, InvalidArgumentError
 
 __all__ = [
@@ -32,12 +33,29 @@ __all__ = [
     "write_kernel",
     "write_json_atomic",
     "atomic_path",
+    "bit_depth",
     "IMAGE_SUFFIXES",
     "KERNEL_SUFFIXES",
+    "SIXTEEN_BIT_SUFFIXES",
+    "KERNEL_WRITE_SUFFIXES",
 ]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 KERNEL_SUFFIXES = (".png", ".tif", ".tiff", ".bmp", ".npy", ".mat", ".txt", ".csv")
+#: What :func:`write_kernel` writes: exact numbers, or an image scaled for viewing.
+KERNEL_WRITE_SUFFIXES = (".npy", ".txt", ".csv", ".mat", *IMAGE_SUFFIXES)
+#: Image formats that hold 16 bits per channel.
+SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode ``path`` should get: that of the file it replaces, else 0o666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager
@@ -46,13 +64,21 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
     path = Path(path)
     if not path.parent.exists():
         raise InvalidArgumentError("output", "a path in an existing folder", str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix,
-                               dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix or path.suffix,
+                                   dir=path.parent)
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, _new_file_mode(path))  # mkstemp's 0600 is for the temporary file only
     try:
         yield tmp_path
         os.replace(tmp_path, path)
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename).name == tmp_path.name:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -98,11 +124,34 @@ def _read_png16_colour(path: Path) -> np.ndarray | None:
         height, width, planes)
 
 
-def read_image(path) -> np.ndarray:
-    """Read a PNG, JPEG, TIFF or BMP image as float64 in [0, 1] (see module doc)."""
+def _existing_file(path) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise ImageFileError(f"{path}: a folder, not a file")
     if not path.is_file():
         raise ImageFileError(f"{path}: no such file")
+    return path
+
+
+def bit_depth(path) -> int:
+    """16 for an image file of 16-bit (or wider) integer samples, else 8 (also for
+    files it cannot read: their reader reports them)."""
+    path = Path(path)
+    if path.suffix.lower() == ".png":  # Pillow reports a 16-bit colour PNG as 8-bit
+        try:
+            return 16 if png.Reader(filename=str(path)).asDirect()[3]["bitdepth"] > 8 else 8
+        except (png.Error, OSError):
+            return 8
+    try:
+        dtype = np.dtype(iio.improps(path).dtype)
+    except Exception:  # noqa: BLE001 - any reader error: the reader reports it itself
+        return 8
+    return 16 if dtype.itemsize >= 2 and np.issubdtype(dtype, np.integer) else 8
+
+
+def read_image(path) -> np.ndarray:
+    """Read a PNG, JPEG, TIFF or BMP image as float64 in [0, 1] (see module doc)."""
+    path = _existing_file(path)
     try:
         array = _read_png16_colour(path) if path.suffix.lower() == ".png" else None
         if array is None:
@@ -115,16 +164,23 @@ def read_image(path) -> np.ndarray:
     image = _to_float(array, path)
     if not np.all(np.isfinite(image)):
         raise ImageFileError(f"{path}: contains NaN or Inf pixels")
+    low, high = float(image.min()), float(image.max())
+    if low < UNIT_RANGE[0] or high > UNIT_RANGE[1]:  # only float files can be off scale
+        raise ImageFileError(f"{path}: float pixels from {low:.4g} to {high:.4g}, not on the "
+                             "[0, 1] scale of float images (8-bit data saved as float? divide "
+                             "by 255)")
     return image
 
 
 def write_image(path, image, bit_depth: int = 8) -> None:
-    """Write ``image`` (values clipped to [0, 1]) as an 8- or 16-bit file, atomically.
+    """Write ``image`` (values clipped to [0, 1]; integer arrays by their range, floats
+    off the [0, 1] scale refused, see :func:`~proxdeblur._validation.as_image`) as an
+    8- or 16-bit file, atomically.
 
     The format follows the suffix; 16-bit needs PNG or TIFF.
     """
     path = Path(path)
-    image = as_image(image, "image", min_side=1)
+    image = as_image(image, "image", min_side=1, unit=True)
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise InvalidArgumentError("path", f"a file name ending in one of {IMAGE_SUFFIXES}",
                                    path.name)
@@ -163,7 +219,8 @@ def _kernel_from_mat(path: Path, variable: str | None) -> np.ndarray:
         return arrays[variable]
     if len(arrays) != 1:
         raise ImageFileError(f"{path}: expected exactly one 2-D numeric variable, found "
-                             f"{sorted(arrays)}; pass variable=...")
+                             f"{sorted(arrays)}; name one (variable=... in Python, "
+                             f"--kernel-variable on the command line)")
     return next(iter(arrays.values()))
 
 
@@ -175,9 +232,7 @@ def read_kernel(path, variable: str | None = None) -> np.ndarray:
     colour image is averaged over channels). The kernel must be 2-D,
     odd-sized, finite and non-negative with a positive sum.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ImageFileError(f"{path}: no such file")
+    path = _existing_file(path)
     suffix = path.suffix.lower()
     if suffix not in KERNEL_SUFFIXES:
         raise ImageFileError(f"{path}: unknown kernel format (expected one of {KERNEL_SUFFIXES})")
@@ -225,5 +280,5 @@ def write_kernel(path, kernel) -> None:
         peak = kernel.max()
         write_image(path, kernel / peak if peak > 0 else kernel)
     else:
-        raise InvalidArgumentError("path", f"a file name ending in one of {KERNEL_SUFFIXES}",
-                                   path.name)
+        raise InvalidArgumentError("path", f"a file name ending in one of "
+                                   f"{KERNEL_WRITE_SUFFIXES}", path.name)

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from skimage.restoration import estimate_sigma
 from tqdm.auto import tqdm
 
 from .._fft import fast_len
 from .._validation import as_image
 from ..errors import InvalidArgumentError
 from ..kernels import centre_kernel, clean_kernel, heaviest_window, place_kernel, soften_kernel
+from ..noise import estimate_noise
 from ..padding import periodic_extension
 from .diagnostics import KernelEstimate, LevelRecord, diagnose_kernel
 from .kernel_step import as_latent, kernel_step
@@ -77,7 +77,7 @@ class AlternationState:
 
 
 def _luminance(image) -> np.ndarray:
-    y = as_image(image, "image", min_side=16)
+    y = as_image(image, "image", min_side=16, unit=True)
     if y.ndim == 3:
         if y.shape[2] != 3:
             raise InvalidArgumentError("image", "a gray (H, W) or colour (H, W, 3) image",
@@ -110,7 +110,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     ksize = kernel_support(kernel_size, y.shape)
     noise = schedule.noise
     if noise is None:
-        noise = float(estimate_sigma(y)) if schedule.noise_floor > 0 else 0.0
+        noise = estimate_noise(y) if schedule.noise_floor > 0 else 0.0
     noise = max(noise, schedule.min_noise)
     lam_floor = max(schedule.lam_min, schedule.noise_floor * noise ** 2)
     search = tuple(max(s, min(s + 2 * pyramid.support_room, largest_support(y.shape)))

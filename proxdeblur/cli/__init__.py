@@ -14,19 +14,38 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import ProxdeblurError
+from ..errors import InvalidArgumentError, ProxdeblurError
 from .parser import EXIT_USAGE, build_parser
 
-__all__ = ["main", "build_parser", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+
+#: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+#: The library's argument names that the command line spells as options: an error
+#: about one names the option the user typed.
+OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
+           "noise": "--noise", "lam": "--lam", "p": "--p", "max_iter": "--max-iter",
+           "sigma": "--sigma", "boundary": "--boundary", "image": "input",
+           "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel"}
+
+
+def _message(exc: ProxdeblurError) -> str:
+    if isinstance(exc, InvalidArgumentError) and exc.argument in OPTIONS:
+        exc = InvalidArgumentError(OPTIONS[exc.argument], exc.expected, exc.got)
+    return str(exc)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``proxdeblur`` command; returns the exit status."""
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    """Entry point of the ``proxdeblur`` command; returns the exit status: 0, 2 for a
+    user error (one line on stderr), 130 after Ctrl-C."""
     try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
         return args.run(args)
+    except KeyboardInterrupt:
+        print("\nproxdeblur: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ProxdeblurError as exc:
-        print(f"proxdeblur: error: {exc}", file=sys.stderr)
+        print(f"proxdeblur: error: {_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,33 +10,63 @@ from __future__ import annotations
 import sys
 import time
 from importlib import import_module
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from .files import check_output, input_bit_depth
+from .files import FOLDER, KERNEL, WEIGHTS, Output, check_inputs, check_outputs, output_bit_depth
 
 __all__ = ["run_deconv", "run_deblur", "run_denoise", "run_zoo", "run_bench", "run_train",
            "DEFAULT_GENERATOR"]
 
 #: The generator ``deblur --image-step gcm`` uses unless told otherwise.
 DEFAULT_GENERATOR = "gcm_generator"
+#: Largest noise level (standard deviation on the [0, 1] scale) an option accepts.
+MAX_NOISE = 0.5
 
 
 def _write(args, image) -> int:
     from .. import io
 
-    bit_depth = args.bit_depth or input_bit_depth(args.input)
+    bit_depth = output_bit_depth(args.bit_depth, args.input)
     io.write_image(args.output, image, bit_depth=bit_depth)
     return bit_depth
+
+
+def _check_range(option: str, value, low: float, high: float) -> None:
+    if value is not None and not (np.isfinite(value) and low <= value <= high):
+        raise InvalidArgumentError(option, f"a number in [{low:g}, {high:g}]", value)
+
+
+def _check_positive(option: str, value) -> None:
+    if value is not None and not (np.isfinite(value) and value > 0):
+        raise InvalidArgumentError(option, "a finite number > 0", value)
+
+
+def _check_network(option: str, value, role: str, extra=()) -> None:
+    """A bundled network of ``role`` (names joined by '+' for denoisers) or a weights file."""
+    from ..priors.bundled import bundled_names
+
+    names = bundled_names(role)
+    if value is None or str(value) in extra or Path(value).is_file():
+        return
+    parts = str(value).split("+") if role == "denoiser" else [str(value)]
+    if not all(part in names for part in parts):
+        raise InvalidArgumentError(option, f"a bundled {role} ({', '.join(names)}) or an "
+                                   "existing weights file", str(value))
 
 
 def run_deconv(args) -> int:
     from .. import io
     from ..deconvolution import deconvolve
 
-    check_output(args.output, [args.input, args.kernel], args.force)
-    image, kernel = io.read_image(args.input), io.read_kernel(args.kernel)
+    _check_positive("--lam", args.lam)
+    check_inputs([("input", args.input), ("--kernel", args.kernel)])
+    check_outputs([Output("--output", args.output)], [args.input, args.kernel], args.force,
+                  bit_depth=args.bit_depth, source=args.input)
+    image = io.read_image(args.input)
+    kernel = io.read_kernel(args.kernel, variable=args.kernel_variable)
     start = time.perf_counter()
     restored = deconvolve(image, kernel, prior=args.prior, lam=args.lam, p=args.p,
                           boundary=args.boundary, max_iter=args.max_iter,
@@ -56,6 +86,7 @@ def _latent_step(args):
     if args.generator is not None and args.image_step != "gcm":
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
+    _check_network("--generator", args.generator, "restorer", (CLASSICAL_GENERATOR, "none"))
     if args.image_step != "gcm":
         return args.image_step
     if args.generator in (CLASSICAL_GENERATOR, "none"):
@@ -68,25 +99,32 @@ def _latent_step(args):
 def _kernel_options(args) -> dict:
     from ..deblurring import source_kernel_options
 
+    _check_range("--edge-softness", args.edge_softness, 0.0, 10.0)
+    _check_range("--noise", args.noise, 0.0, MAX_NOISE)
     options = {"edge_softness": args.edge_softness}
     if args.noise is None:
         return {**options, **source_kernel_options(args.input)}
-    if not np.isfinite(args.noise) or args.noise < 0:
-        raise InvalidArgumentError("--noise", "a finite number >= 0", args.noise)
     return {**options, "noise": args.noise}
 
 
 def run_deblur(args) -> int:
     from .. import deblurring, io
+    from ..blind import kernel_support
 
-    if len(args.kernel_size) > 2:
-        raise InvalidArgumentError("--kernel-size", "one or two odd integers", args.kernel_size)
-    check_output(args.output, [args.input], args.force)
-    if args.kernel_out is not None:
-        check_output(args.kernel_out, [args.input, args.output], args.force, "--kernel-out")
+    if len(args.kernel_size) > 2 or any(s < 3 or s % 2 == 0 for s in args.kernel_size):
+        raise InvalidArgumentError("--kernel-size", "one or two odd integers >= 3",
+                                   " ".join(map(str, args.kernel_size)))
+    _check_positive("--lam", args.lam)
     image_step, kernel_options = _latent_step(args), _kernel_options(args)
+    check_inputs([("input", args.input)])
+    outputs = [Output("--output", args.output)]
+    if args.kernel_out is not None:
+        outputs.append(Output("--kernel-out", args.kernel_out, KERNEL))
+    check_outputs(outputs, [args.input], args.force, bit_depth=args.bit_depth,
+                  source=args.input)
     image = io.read_image(args.input)
     size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
+    kernel_support(size, image.shape)  # at most a third of the image, before any work
     start = time.perf_counter()
     restored, kernel, info = deblurring.deblur(
         image, size, prior=args.prior, image_step=image_step, kernel_options=kernel_options,
@@ -108,10 +146,13 @@ def run_denoise(args) -> int:
     from .. import io
     from ..denoising import DEFAULT_DENOISER, denoise
 
-    if not 0 <= args.sigma <= 50:
+    if not (np.isfinite(args.sigma) and 0 <= args.sigma <= 50):
         raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
                                    args.sigma)
-    check_output(args.output, [args.input], args.force)
+    _check_network("--weights", None if args.weights is None else str(args.weights), "denoiser")
+    check_inputs([("input", args.input)])
+    check_outputs([Output("--output", args.output)], [args.input], args.force,
+                  bit_depth=args.bit_depth, source=args.input)
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
@@ -146,6 +187,10 @@ def run_bench(args) -> int:
 
     if not args.data.is_dir():
         raise InvalidArgumentError("--data", "an existing folder", str(args.data))
+    if args.limit is not None and args.limit < 1:
+        raise InvalidArgumentError("--limit", "an integer >= 1", args.limit)
+    _check_positive("--support-scale", args.support_scale)
+    check_outputs([Output("--out", args.out, FOLDER)], [args.data], force=True)
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
                        progress=not args.quiet, support_scale=args.support_scale)
     print(format_table(result))
@@ -157,5 +202,9 @@ def run_train(args) -> int:
     """``proxdeblur train NETWORK``: the trainer's own ``run`` (torch loads only now)."""
     from ..training.arguments import TRAINERS
 
+    if not args.data.is_dir():
+        raise InvalidArgumentError("--data", "an existing folder of training images",
+                                   str(args.data))
+    check_outputs([Output("--out", args.out, WEIGHTS)], [args.data], force=True)
     module = import_module(f"..training.{TRAINERS[args.network][0]}", __package__)
     return module.run(args)

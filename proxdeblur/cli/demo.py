@@ -6,9 +6,32 @@ import time
 
 import numpy as np
 
+from ..errors import InvalidArgumentError
+from .files import FOLDER, KERNEL, Output, check_outputs
 from .plots import plot_convergence, save_blind_panel
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "DEMO_FILES"]
+
+#: What the demo writes into its folder, and of which kind.
+DEMO_FILES = {"blurred.png": "image", "restored.png": "image", "sharp.png": "image",
+              "kernel.png": KERNEL, "convergence.png": "image", "restored_blind.png": "image",
+              "kernel_blind.png": KERNEL, "blind.png": "image"}
+#: The demo's largest kernel: the blind step searches 4 px more, at most a third of 494 px.
+DEMO_MAX_KERNEL = 159
+
+
+def _check(args) -> None:
+    if not (3 <= args.kernel_size <= DEMO_MAX_KERNEL and args.kernel_size % 2 == 1):
+        raise InvalidArgumentError("--kernel-size", f"an odd integer in [3, {DEMO_MAX_KERNEL}]",
+                                   args.kernel_size)
+    if not (np.isfinite(args.noise) and 0 <= args.noise <= 0.5):
+        raise InvalidArgumentError("--noise", "a number in [0, 0.5]", args.noise)
+    if args.seed < 0:
+        raise InvalidArgumentError("--seed", "an integer >= 0", args.seed)
+    check_outputs([Output("--out", args.out, FOLDER)], [], args.force)
+    if args.out.is_dir():
+        check_outputs([Output("--out", args.out / name, kind) for name, kind in DEMO_FILES.items()],
+                      [], args.force)
 
 
 def run_demo(args) -> int:
@@ -22,6 +45,7 @@ def run_demo(args) -> int:
     from ..metrics import psnr
     from ..operators import Convolution
 
+    _check(args)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     sharp = data.camera().astype(np.float64) / 255.0

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--noise", type=float, default=0.01,
                       help="noise standard deviation on the [0, 1] scale")
     demo.add_argument("--seed", type=int, default=7, help="seed of the kernel and the noise")
+    demo.add_argument("--force", action="store_true",
+                      help="replace the files of an earlier demo in the folder")
     demo.set_defaults(run=run_demo)
 
     deconv = sub.add_parser("deconv", formatter_class=_formatter,
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--kernel", "-k", type=Path, required=True,
                         help="kernel file (.png, .npy, .mat, .txt); normalized to sum to 1")
     deconv.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
+    deconv.add_argument("--kernel-variable", default=None, metavar="NAME",
+                        help="the variable holding the kernel in a .mat file with several")
     deconv.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES,
                         default="hyper-laplacian",
                         help=f"image prior; {', '.join(DENOISER_NAMES)}: plug-and-play HQS")

@@ -60,7 +60,7 @@ def test_refuses_existing_output_without_force(files):
 
 @pytest.mark.parametrize("make, message", [
     (lambda d: (d / "x.png").write_bytes(b"garbage"), "not a readable image"),
-    (lambda d: None, "no such file"),
+    (lambda d: None, "input: expected an existing file"),
 ])
 def test_unreadable_input_is_one_line(files, make, message):
     make(files)
