@@ -198,3 +198,63 @@ def test_tiny_gcm_generator_training_lowers_its_loss(tmp_path):
     prior = load_prior(out, device="cpu")
     assert prior.role == "restorer"
     assert prior.restore(rng.random((20, 20))).shape == (20, 20)
+
+
+def test_blur_pairs_are_seeded_aligned_and_valid():
+    from scipy.signal import fftconvolve
+
+    from proxdeblur.training.pairs import BlurPairSampler, kernel_bank
+
+    rng = np.random.default_rng(0)
+    images = [rng.random((80, 80)).astype(np.float32) for _ in range(3)]
+    a, b = BlurPairSampler(images, 24, seed=5, bank=16), BlurPairSampler(images, 24, seed=5, bank=16)
+    pa, pb = a.batch(4), b.batch(4)
+    assert np.array_equal(pa[0], pb[0]) and np.array_equal(pa[1], pb[1])
+    assert pa[0].shape == pa[1].shape == (4, 24, 24)
+    bank = kernel_bank(64, seed=1)
+    assert all(k.shape[0] % 2 == 1 and 7 <= k.shape[0] <= 35 and np.isclose(k.sum(), 1)
+               and k.min() >= 0 for k in bank)
+    # noise-free, the blurred patch is the "valid" blur of the crop around the sharp one
+    clean = BlurPairSampler(images, 24, seed=2, bank=8, noise_max=0.0)
+    blurred, sharp = clean.pair()
+    kernel_sides = {k.shape[0] for k in clean.kernels}
+    assert any(np.allclose(blurred[None], fftconvolve(np.pad(sharp, s // 2, mode="constant"),
+                                                      np.ones((1, 1)), mode="valid")[None][
+        ..., s // 2: s // 2 + 24, s // 2: s // 2 + 24], atol=1) for s in kernel_sides)
+
+
+def test_tiny_restorer_training_resumes_to_the_same_state(tmp_path, monkeypatch):
+    """A run killed after its checkpoint at step 4 and started again ends where an
+    uninterrupted run ends, weight for weight."""
+    from proxdeblur.priors.zoo import load_prior
+    from proxdeblur.training import pairs
+    from proxdeblur.training.restorer import train_restorer
+
+    data = _smooth_images(tmp_path / "data", 1)
+    for i in range(6):  # larger images: a patch plus the largest kernel
+        image = io.read_image(data / f"{i}.png")
+        io.write_image(data / f"{i}.png", np.kron(image, np.ones((2, 2))))
+    torch.set_num_threads(1)
+    options = dict(width=4, batch=2, patch=16, holdout=1, validate_every=4, progress=False,
+                   precision="fp32", lr=1e-3, checkpoint_every=4, iterations=8, bank=16)
+    straight = train_restorer(data, tmp_path / "a" / "r.pt", **options)
+    real, calls = pairs.BlurPairSampler.batch, []
+
+    def killed_after_five(self, size):
+        calls.append(size)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # the session ends between two checkpoints
+        return real(self, size)
+
+    monkeypatch.setattr(pairs.BlurPairSampler, "batch", killed_after_five)
+    with pytest.raises(KeyboardInterrupt):
+        train_restorer(data, tmp_path / "b" / "r.pt", **options)
+    monkeypatch.setattr(pairs.BlurPairSampler, "batch", real)
+    resumed = train_restorer(data, tmp_path / "b" / "r.pt", **options)
+    a = torch.load(tmp_path / "a" / "r.pt", weights_only=True)
+    b = torch.load(tmp_path / "b" / "r.pt", weights_only=True)
+    for key in a["state_dict"]:
+        torch.testing.assert_close(a["state_dict"][key], b["state_dict"][key], rtol=0, atol=0)
+    assert resumed["iterations"] == straight["iterations"] == 8
+    assert b["meta"]["validation_psnr"] == pytest.approx(a["meta"]["validation_psnr"])
+    assert load_prior(tmp_path / "a" / "r.pt").role == "restorer"

@@ -6,11 +6,13 @@ step on the probability simplex.
 :mod:`.pyramid` (levels and supports), :mod:`.latent` (the latent type),
 :mod:`.latent_steps` (ℓ0, ℓp, GCM, restorer; pluggable), :mod:`.kernel_step`,
 :mod:`.simplex` and :mod:`.observed` (the kernel step), :mod:`.refine`,
-:mod:`.diagnostics` (records and warnings), :mod:`.estimate` (the loop).
+:mod:`.diagnostics` (records and warnings), :mod:`.estimate` (the loop);
+:mod:`.dynamic_stack`, plug-and-play with a restorer and an adaptive kernel (seed 003).
 The method and its measurements: ``docs/blind.md``.
 """
 
 from .diagnostics import KernelEstimate, LevelRecord, diagnose_kernel
+from .dynamic_stack import dynamic_stack, dynamic_stack_iter
 from .estimate import AlternationState, estimate_kernel, estimate_kernel_iter
 from .kernel_step import KernelStepResult, kernel_step
 from .latent import Latent, select_edges
@@ -38,7 +40,8 @@ from .options import (
 from .pyramid import kernel_support, largest_support
 
 __all__ = [
-    "estimate_kernel", "estimate_kernel_iter", "AlternationState", "KernelEstimate",
+    "estimate_kernel", "estimate_kernel_iter", "dynamic_stack", "dynamic_stack_iter",
+    "AlternationState", "KernelEstimate",
     "LevelRecord", "diagnose_kernel", "kernel_step", "KernelStepResult", "Latent",
     "select_edges", "LatentStep", "SparseLatentStep", "GCMLatentStep", "RestorerLatentStep",
     "latent_step", "make_latent_step", "LATENT_STEP_NAMES", "GCM_STARTS", "CLASSICAL_GENERATOR",

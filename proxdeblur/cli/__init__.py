@@ -26,7 +26,8 @@ EXIT_INTERRUPTED = 130
 OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
            "noise": "--noise", "lam": "--lam", "p": "--p", "max_iter": "--max-iter",
            "sigma": "--sigma", "boundary": "--boundary", "image": "input",
-           "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel"}
+           "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel",
+           "model": "--model"}
 
 
 def _message(exc: ProxdeblurError) -> str:

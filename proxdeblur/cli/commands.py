@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from .files import FOLDER, KERNEL, WEIGHTS, Output, check_inputs, check_outputs, output_bit_depth
 
-__all__ = ["run_deconv", "run_deblur", "run_denoise", "run_zoo", "run_bench", "run_train",
+__all__ = ["run_deconv", "run_deblur", "run_denoise", "run_restore", "run_zoo", "run_bench", "run_train",
            "DEFAULT_GENERATOR"]
 
 #: The generator ``deblur --image-step gcm`` uses unless told otherwise.
@@ -87,6 +87,13 @@ def _latent_step(args):
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
     _check_network("--generator", args.generator, "restorer", (CLASSICAL_GENERATOR, "none"))
+    if args.model is not None and args.image_step != "restorer":
+        raise InvalidArgumentError("--model", "to be used with --image-step restorer", args.model)
+    if args.image_step == "restorer":
+        from ..blind import RestorerLatentStep
+        from ..restoration import DEFAULT_RESTORER, get_restorer
+
+        return RestorerLatentStep(get_restorer(args.model or DEFAULT_RESTORER))
     if args.image_step != "gcm":
         return args.image_step
     if args.generator in (CLASSICAL_GENERATOR, "none"):
@@ -157,6 +164,24 @@ def run_denoise(args) -> int:
     start = time.perf_counter()
     restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
                        ensemble=args.ensemble)
+    seconds = time.perf_counter() - start
+    _write(args, restored)
+    if not args.quiet:
+        print(f"wrote {args.output} in {seconds:.2f} s")
+    return 0
+
+
+def run_restore(args) -> int:
+    from .. import io
+    from ..restoration import get_restorer, restore
+
+    check_inputs([("input", args.input)])
+    check_outputs([Output("--output", args.output)], [args.input], args.force,
+                  bit_depth=args.bit_depth, source=args.input)
+    restorer = get_restorer(str(args.model))  # a bad name or file: before reading the image
+    image = io.read_image(args.input)
+    start = time.perf_counter()
+    restored = restore(image, restorer)
     seconds = time.perf_counter() - start
     _write(args, restored)
     if not args.quiet:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .commands import DEFAULT_GENERATOR, run_bench, run_deblur, run_deconv, run_denoise, run_train, run_zoo
+from .commands import (
+    DEFAULT_GENERATOR,
+    run_bench,
+    run_deblur,
+    run_deconv,
+    run_denoise,
+    run_restore,
+    run_train,
+    run_zoo,
+)
 from .demo import run_demo
 
 __all__ = ["build_parser", "EXIT_USAGE"]
@@ -38,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ..blind import CLASSICAL_GENERATOR, EDGE_SOFTNESS, LATENT_STEP_NAMES
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from ..operators import BOUNDARY_MODES
+    from ..restoration import DEFAULT_RESTORER
     from ..training.arguments import TRAINERS
 
     parser = _Parser(prog="proxdeblur", description="Image deblurring by model-based "
@@ -100,9 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
                         ".npy/.txt/.mat exact)")
     deblur.add_argument("--prior", choices=PRIOR_NAMES + DENOISER_NAMES, default="hyper-laplacian",
                         help="prior of the final non-blind step")
-    deblur.add_argument("--image-step", choices=LATENT_STEP_NAMES, default="l0",
+    deblur.add_argument("--image-step", choices=(*LATENT_STEP_NAMES, "restorer"), default="l0",
                         help="latent step of the kernel estimate: l0 (of gradients), lp "
-                        "(hyper-Laplacian) or gcm (Generator-Corrector on gradients)")
+                        "(hyper-Laplacian), gcm (Generator-Corrector on gradients) or restorer "
+                        "(a restorer network's output, --model)")
+    deblur.add_argument("--model", default=None, metavar="NAME|PATH",
+                        help=f"restorer for --image-step restorer; None: {DEFAULT_RESTORER}")
     deblur.add_argument("--generator", default=None,
                         help="GCM generator for --image-step gcm: a bundled name or a weights "
                         f"file; 'none' runs GCM's corrector alone; '{CLASSICAL_GENERATOR}' "
@@ -137,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
                          "(better, and that many times slower)")
     add_output_options(denoise)
     denoise.set_defaults(run=run_denoise)
+
+    restore = sub.add_parser("restore", formatter_class=_formatter,
+                             help="remove an unknown blur with a restorer network (no kernel)",
+                             description="End-to-end deblurring by a restorer network (DMPHN); "
+                             "colour channel by channel, large images in blended tiles.")
+    restore.add_argument("input", type=Path, help="blurred image (PNG, JPEG, TIFF; 8/16-bit)")
+    restore.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
+    restore.add_argument("--model", default=DEFAULT_RESTORER, metavar="NAME|PATH",
+                         help="a bundled restorer or a weights file")
+    add_output_options(restore)
+    restore.set_defaults(run=run_restore)
 
     zoo = sub.add_parser("zoo", formatter_class=_formatter,
                          help="list the bundled learned priors and their model cards",

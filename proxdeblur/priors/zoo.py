@@ -24,14 +24,16 @@ import torch
 from ..errors import ImageFileError, InvalidArgumentError
 from .bundled import BUNDLED
 from .learned import ROLES, LearnedPrior
-from .nets import DnCNN, GCMGenerator, UNetDenoiser
+from .nets import DMPHN, DnCNN, GCMGenerator, UNetDenoiser
 
 __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card", "bundled_path"]
 
 #: Network classes a weights file may name.
-ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser}
+ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser,
+                 "DMPHN": DMPHN}
 #: The role a weights file's network plays unless told otherwise.
-DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser"}
+DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser",
+                 "DMPHN": "restorer"}
 
 
 def bundled_path(name: str) -> Path:
@@ -108,9 +110,12 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
         Passed to :class:`~proxdeblur.priors.learned.LearnedPrior` (tiling, weight).
     """
     network, _ = load_network(name_or_path)
-    if role is None:
-        role = BUNDLED.get(str(name_or_path), {}).get(
-            "role", DEFAULT_ROLES.get(type(network).__name__, "denoiser"))
+    natural = BUNDLED.get(str(name_or_path), {}).get(
+        "role", DEFAULT_ROLES.get(type(network).__name__, "denoiser"))
+    role = natural if role is None else role
     if role not in ROLES:
         raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
+    if role != natural:  # a network is called as its role needs (a noise level, or not)
+        raise InvalidArgumentError("name_or_path", f"weights of a {role} (these are a "
+                                   f"{type(network).__name__} {natural})", str(name_or_path))
     return LearnedPrior(network, role, device=device, **options)

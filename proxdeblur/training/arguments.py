@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 __all__ = ["add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
+           "add_restorer_arguments",
            "TRAINERS", "PRECISIONS"]
 
 #: Arithmetic of the training forward pass.
@@ -79,10 +80,29 @@ def add_gcm_generator_arguments(parser: argparse.ArgumentParser) -> argparse.Arg
     return parser
 
 
+def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``train restorer``: DMPHN on synthetic blur pairs (the bundled recipe)."""
+    add_loop_arguments(parser, iterations=20000, max_minutes=120.0, lr=2e-4)
+    parser.set_defaults(checkpoint_every=100)
+    parser.add_argument("--architecture", choices=("dmphn",), default="dmphn",
+                        help="network (Bi-Skip and Golf arrive with their issues)")
+    parser.add_argument("--width", type=int, default=16, help="channels at full resolution")
+    parser.add_argument("--levels", default="1,2,4", help="patches per level (1,2,4 or 1,2,4,8)")
+    parser.add_argument("--stacks", type=int, default=1, help="networks chained: Stack(n)")
+    parser.add_argument("--batch", type=int, default=8, help="pairs per step")
+    parser.add_argument("--patch", type=int, default=128, help="side of the square pairs")
+    parser.add_argument("--loss", choices=("l1", "l2"), default="l1", help="content loss")
+    parser.add_argument("--jpeg", type=float, default=0.0,
+                        help="probability that a blurred pair is JPEG-compressed")
+    return parser
+
+
 #: Sub-command -> (module under proxdeblur.training with run(args), its options, help).
 TRAINERS = {
     "denoiser": ("denoiser", add_denoiser_arguments,
                  "the DnCNN / U-Net denoisers (the bundled dncnn and drunet recipes)"),
     "gcm-generator": ("gcm_generator", add_gcm_generator_arguments,
                       "the GCM generator, in the gradient domain"),
+    "restorer": ("restorer", add_restorer_arguments,
+                 "a restorer (DMPHN) on synthetic blur pairs"),
 }

@@ -27,7 +27,18 @@ from tqdm.auto import tqdm
 from ..io import atomic_path
 from .arguments import PRECISIONS
 
-__all__ = ["TrainingTask", "train_network", "PRECISIONS", "loop_options"]
+__all__ = ["TrainingTask", "train_network", "PRECISIONS", "loop_options", "mean_squared_error",
+           "mean_absolute_error"]
+
+
+def mean_squared_error(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The default training loss."""
+    return torch.mean((outputs - targets) ** 2)
+
+
+def mean_absolute_error(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The L1 content loss."""
+    return torch.mean(torch.abs(outputs - targets))
 
 
 @dataclass
@@ -43,7 +54,7 @@ class TrainingTask:
     batch : callable
         ``batch() -> (inputs, targets, kwargs)``: the model is called as
         ``model(inputs, **kwargs)`` and its output compared with ``targets``
-        by the mean squared error.
+        by ``loss``.
     validate : callable
         ``validate(model) -> float`` on held-out data (the model is in eval
         mode and inference mode during the call).
@@ -51,6 +62,9 @@ class TrainingTask:
         Get and restore the task's random generators (saved in checkpoints).
     validation_name : str
         What ``validate`` measures, for the log.
+    loss : callable
+        ``loss(outputs, targets) -> scalar tensor`` (default: the mean squared error);
+        restorers pass the L1 content loss, and later perceptual or adversarial terms.
     """
 
     model: torch.nn.Module
@@ -60,6 +74,11 @@ class TrainingTask:
     random_state: Callable
     set_random_state: Callable
     validation_name: str = "validation"
+    loss: Callable = None  # set in __post_init__: the mean squared error
+
+    def __post_init__(self):
+        if self.loss is None:
+            self.loss = mean_squared_error
 
 
 def _save(obj, path: Path) -> None:
@@ -114,7 +133,7 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
         inputs, targets, kwargs = task.batch()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             outputs = model(inputs, **kwargs)
-        loss = torch.mean((outputs.float() - targets) ** 2)
+        loss = task.loss(outputs.float(), targets)
         optimizer.zero_grad()
         loss.backward()
         if clip > 0:

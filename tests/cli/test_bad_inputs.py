@@ -37,9 +37,11 @@ def folder(tmp_path, monkeypatch, camera_small):
     import proxdeblur.deblurring
     import proxdeblur.deconvolution
     import proxdeblur.denoising
+    import proxdeblur.restoration
 
     for module, name in [(proxdeblur.deconvolution, "deconvolve"), (proxdeblur.deblurring, "deblur"),
-                         (proxdeblur.denoising, "denoise"), (proxdeblur.bench, "run_levin")]:
+                         (proxdeblur.denoising, "denoise"), (proxdeblur.bench, "run_levin"),
+                         (proxdeblur.restoration, "restore")]:
         monkeypatch.setattr(module, name, _sentinel)
     monkeypatch.chdir(tmp_path)
     kernel = motion_kernel(5, seed=1)
@@ -112,6 +114,12 @@ CASES = [
     ("denoise blur.png --sigma 10 -o d.png --weights nope", "--weights"),
     ("denoise blur.png --sigma 10 -o d.png --ensemble 3", "--ensemble"),
     ("denoise blur.png --sigma 10 -o blur.png --force", "--output"),
+    # restore
+    ("restore blur.png -o r.png --model nope", "--model"),
+    ("restore blur.png -o blur.png --force", "--output"),
+    ("restore blur.png -o r.png --model k.npy", "--model"),
+    ("deblur blur.png --kernel-size 9 -o r.png --model nope", "--model"),
+    ("deblur blur.png --kernel-size 9 -o r.png --image-step restorer --model nope", "--model"),
     # demo
     ("demo --out d --noise -1", "--noise"),
     ("demo --out d --kernel-size 4", "--kernel-size"),
@@ -125,6 +133,8 @@ CASES = [
     ("bench levin --data data --out blur.png", "--out"),
     ("train denoiser --data missing --out w.pt", "--data"),
     ("train denoiser --data data --out w.txt", "--out"),
+    ("train restorer --data data --out w.txt", "--out"),
+    ("train restorer --data missing --out w.pt", "--data"),
 ]
 
 

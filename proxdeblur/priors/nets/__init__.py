@@ -1,7 +1,8 @@
 """Network architectures used as learned priors (one module per family)."""
 
+from .dmphn import DMPHN
 from .dncnn import DnCNN
 from .gcm_generator import GCMGenerator
 from .unet import UNetDenoiser
 
-__all__ = ["DnCNN", "GCMGenerator", "UNetDenoiser"]
+__all__ = ["DMPHN", "DnCNN", "GCMGenerator", "UNetDenoiser"]

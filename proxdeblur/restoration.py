@@ -1,0 +1,88 @@
+"""End-to-end deblurring with a restorer network, no kernel: :func:`restore`.
+
+A restorer (DMPHN, and the Bi-Skip and Golf networks as they land) maps a blurred
+photograph to a sharp one directly. :func:`restore` runs one on a gray or colour
+image — a one-channel network on each colour channel (as a batch), a colour
+network natively — tiled with smooth blending for large photographs, in bfloat16
+where the hardware has it natively.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import as_image
+from .errors import ImageFileError, InvalidArgumentError
+from .priors.base import Restorer
+from .priors.bundled import bundled_names
+
+__all__ = ["restore", "get_restorer", "DEFAULT_RESTORER", "RESTORE_TILE", "RESTORE_OVERLAP"]
+
+#: The restorer :func:`restore` uses unless told otherwise (bundled once trained).
+DEFAULT_RESTORER = "dmphn"
+#: Tile side and overlap: a 512² tile of the width-16 DMPHN needs about 0.3 GB of
+#: activations; the overlap covers the blur a restorer undoes (kernels up to 35 px)
+#: twice over, so that tiles agree where they are blended.
+RESTORE_TILE = 512
+RESTORE_OVERLAP = 128
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(name: str, device: str | None, precision: str):
+    from .priors.zoo import load_prior
+
+    return load_prior(name, "restorer", device=device, precision=precision,
+                      tile_size=RESTORE_TILE, tile_overlap=RESTORE_OVERLAP)
+
+
+def get_restorer(model=DEFAULT_RESTORER, device=None, precision: str = "auto"):
+    """A :class:`~proxdeblur.priors.base.Restorer` as given, or a bundled name / weights
+    path loaded once per process and setting."""
+    if isinstance(model, Restorer):
+        return model
+    name = str(model)
+    # the GCM generator restores gradient fields inside GCM, not photographs
+    names = tuple(n for n in bundled_names("restorer") if n != "gcm_generator")
+    if not Path(name).is_file() and name not in names:
+        known = ", ".join(names) if names else "none yet: train one with `proxdeblur train " \
+            "restorer`"
+        raise InvalidArgumentError("model", f"a bundled restorer ({known}), an existing weights "
+                                   "file or a restorer object", repr(name))
+    try:
+        return _cached(name, None if device is None else str(device), precision)
+    except InvalidArgumentError as exc:  # load_prior's own argument is this one's model
+        if exc.argument != "name_or_path":
+            raise
+        raise InvalidArgumentError("model", exc.expected, exc.got) from None
+    except ImageFileError as exc:
+        raise InvalidArgumentError("model", "a restorer's weights file", str(exc)) from None
+
+
+def restore(image, model=DEFAULT_RESTORER, *, device=None, precision: str = "auto") -> np.ndarray:
+    """Remove blur from ``image`` with a restorer network (module docstring).
+
+    Parameters
+    ----------
+    image : array_like (H, W) or (H, W, C)
+        The blurred image on [0, 1] (integer arrays by their range).
+    model : str, Path or Restorer
+        A bundled restorer's name, a weights file, or any object with ``restore(x)``.
+    device, precision
+        Where and in what arithmetic a loaded network runs (see
+        :class:`~proxdeblur.priors.learned.LearnedPrior`).
+
+    Returns
+    -------
+    ndarray
+        The restored image, of the input's shape and float dtype (not clipped).
+    """
+    array = as_image(image, "image", min_side=8, unit=True)
+    restorer = get_restorer(model, device, precision)
+    out = np.asarray(restorer.restore(array))
+    if out.shape != array.shape:
+        raise InvalidArgumentError("model", f"a restorer whose output has the input's shape "
+                                   f"{array.shape}", out.shape)
+    return out.astype(array.dtype, copy=False)
