@@ -130,7 +130,7 @@ def main(argv=None) -> int:
                       else float(statistics.median(r[name][key] for r in rows))
                       for key in ("psnr", "ssim", "seconds")} for name in names}
     summary["cases"] = len(rows)
-    summary["restorer"] = str(args.restorer)
+    summary["restorer_model"] = str(args.restorer)
     print_and_record(rows, summary, args.record)
     return 0
 

@@ -215,7 +215,7 @@ def run_bench(args) -> int:
     if args.limit is not None and args.limit < 1:
         raise InvalidArgumentError("--limit", "an integer >= 1", args.limit)
     _check_positive("--support-scale", args.support_scale)
-    check_outputs([Output("--out", args.out, FOLDER)], [args.data], force=True)
+    check_outputs([Output("--out", args.out, FOLDER)], [args.data], force=args.force)
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
                        progress=not args.quiet, support_scale=args.support_scale)
     print(format_table(result))

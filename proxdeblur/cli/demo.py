@@ -28,7 +28,7 @@ def _check(args) -> None:
         raise InvalidArgumentError("--noise", "a number in [0, 0.5]", args.noise)
     if args.seed < 0:
         raise InvalidArgumentError("--seed", "an integer >= 0", args.seed)
-    check_outputs([Output("--out", args.out, FOLDER)], [], args.force)
+    check_outputs([Output("--out", args.out, FOLDER)], [], True)  # its files are checked below
     if args.out.is_dir():
         check_outputs([Output("--out", args.out / name, kind) for name, kind in DEMO_FILES.items()],
                       [], args.force)

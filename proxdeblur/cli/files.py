@@ -93,6 +93,9 @@ def check_outputs(outputs: list[Output], inputs: list[Path], force: bool, *,
         if output.kind == FOLDER:
             if path.exists() and not path.is_dir():
                 raise InvalidArgumentError(output.option, "a folder (this is a file)", str(path))
+            if path.is_dir() and not force and any(path.iterdir()):
+                raise InvalidArgumentError(output.option, "a new or empty folder (or pass --force "
+                                           "to write over what it holds)", str(path))
             existing = next(p for p in [path, *path.absolute().parents] if p.exists())
             if not os.access(existing, os.W_OK | os.X_OK):
                 raise InvalidArgumentError(output.option, f"a folder you can write to "

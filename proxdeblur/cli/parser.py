@@ -195,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     levin.add_argument("--support-scale", type=float, default=1.0, metavar="F",
                        help="search a kernel support F times the true kernel's (odd, at most a "
                        "third of the image): the cost of not knowing the blur's extent")
+    levin.add_argument("--force", action="store_true",
+                       help="write into a folder that already holds files")
     levin.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     levin.set_defaults(run=run_bench)
     return parser

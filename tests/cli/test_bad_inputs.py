@@ -54,6 +54,8 @@ def folder(tmp_path, monkeypatch, camera_small):
     (tmp_path / "garbage.png").write_bytes(b"not an image")
     (tmp_path / "exists.png").write_bytes(b"keep me")
     (tmp_path / "sub").mkdir()
+    (tmp_path / "sub2").mkdir()
+    (tmp_path / "sub2" / "results.json").write_text("{}")
     (tmp_path / "data").mkdir()
     return tmp_path
 
@@ -131,6 +133,7 @@ CASES = [
     ("bench levin --data data --out o --limit 0", "--limit"),
     ("bench levin --data data --out o --support-scale 0", "--support-scale"),
     ("bench levin --data data --out blur.png", "--out"),
+    ("bench levin --data data --out sub2", "--out"),
     ("train denoiser --data missing --out w.pt", "--data"),
     ("train denoiser --data data --out w.txt", "--out"),
     ("train restorer --data data --out w.txt", "--out"),
