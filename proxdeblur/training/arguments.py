@@ -82,7 +82,7 @@ def add_gcm_generator_arguments(parser: argparse.ArgumentParser) -> argparse.Arg
 
 def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``train restorer``: DMPHN on synthetic blur pairs (the bundled recipe)."""
-    add_loop_arguments(parser, iterations=20000, max_minutes=120.0, lr=2e-4)
+    add_loop_arguments(parser, iterations=20000, max_minutes=120.0, lr=1e-3)
     parser.set_defaults(checkpoint_every=100)
     parser.add_argument("--architecture", choices=("dmphn",), default="dmphn",
                         help="network (Bi-Skip and Golf arrive with their issues)")

@@ -50,7 +50,7 @@ def _validation_psnr(model, pairs) -> float:
 def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
                    levels=(1, 2, 4), stacks: int = 1, batch: int = 8, patch: int = 128,
                    loss: str = "l1", jpeg: float = 0.0, iterations: int = 20000,
-                   max_minutes: float = 120.0, lr: float = 2e-4, seed: int = 0, holdout: int = 8,
+                   max_minutes: float = 120.0, lr: float = 1e-3, seed: int = 0, holdout: int = 8,
                    validate_every: int = 500, checkpoint_every: int = 100,
                    checkpoint: Path | None = None, progress: bool = True,
                    precision: str = "bf16", clip: float = 0.2, init: Path | None = None,
