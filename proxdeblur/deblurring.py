@@ -63,7 +63,7 @@ class DeblurInfo:
     seconds: float = 0.0
 
 
-def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step: str = "l0",
+def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
            kernel_options: dict | None = None, deconvolve_options: dict | None = None,
            progress: bool = False, warn: bool = True):
     """Remove an unknown blur from an image.
@@ -81,10 +81,13 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step: str = "l0
         :func:`estimate_kernel`).
     prior : str or Prior
         Prior of the final non-blind step (see :func:`deconvolve`).
-    image_step : {"l0", "lp", "gcm"}
-        Prior of the latent step of the kernel estimate.
+    image_step : str, LatentStep or Restorer
+        The latent step of the kernel estimate: ``"l0"``, ``"lp"``, ``"gcm"``, a
+        :class:`~proxdeblur.blind.GCMLatentStep` with a generator, a restorer network
+        (its output is the latent) or any latent-step callable (:func:`estimate_kernel`).
     kernel_options : dict, optional
-        Further keyword arguments of :func:`estimate_kernel`.
+        Further keyword arguments of :func:`estimate_kernel` (any field of its option
+        groups by name, e.g. ``{"noise": 0.02}``).
     deconvolve_options : dict, optional
         Further keyword arguments of :func:`deconvolve` (default: its defaults).
     progress : bool

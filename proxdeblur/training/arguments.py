@@ -94,6 +94,8 @@ def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     parser.add_argument("--loss", choices=("l1", "l2"), default="l1", help="content loss")
     parser.add_argument("--jpeg", type=float, default=0.0,
                         help="probability that a blurred pair is JPEG-compressed")
+    parser.add_argument("--kernel-sizes", type=int, nargs=2, default=[7, 35], metavar=("MIN", "MAX"),
+                        help="smallest and largest training kernel (the validation keeps 7-35)")
     return parser
 
 

@@ -86,11 +86,13 @@ class BlurPairSampler:
         Noise levels are uniform on ``[0, noise_max]``.
     jpeg : float
         Probability that a blurred patch is JPEG-compressed (quality 60–95).
+    sizes : (int, int)
+        Smallest and largest kernel side.
     """
 
     def __init__(self, images, patch: int, seed: int = 0, *, bank: int = 1024,
-                 noise_max: float = NOISE_MAX, jpeg: float = 0.0):
-        self.kernels = kernel_bank(bank, seed)
+                 noise_max: float = NOISE_MAX, jpeg: float = 0.0, sizes=KERNEL_SIZES):
+        self.kernels = kernel_bank(bank, seed, sizes)
         largest = max(k.shape[0] for k in self.kernels)
         self.images = [im for im in images if min(im.shape[:2]) >= patch + largest - 1]
         if not self.images:

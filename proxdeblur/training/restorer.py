@@ -54,7 +54,8 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
                    validate_every: int = 500, checkpoint_every: int = 100,
                    checkpoint: Path | None = None, progress: bool = True,
                    precision: str = "bf16", clip: float = 0.2, init: Path | None = None,
-                   command: str | None = None, bank: int = 1024) -> dict:
+                   command: str | None = None, bank: int = 1024,
+                   kernel_sizes=KERNEL_SIZES) -> dict:
     """Train a restorer on synthetic blur (module docstring); return its model card.
 
     ``bank`` kernels are drawn once per sampler (1024: every size and shape many times over).
@@ -65,7 +66,8 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     torch.manual_seed(seed)
     train, held_out = load_split(data, holdout)
-    sampler = BlurPairSampler(train, patch, seed=seed, jpeg=jpeg, bank=bank)
+    sampler = BlurPairSampler(train, patch, seed=seed, jpeg=jpeg, bank=bank,
+                              sizes=tuple(kernel_sizes))
     validation = BlurPairSampler(held_out, patch, seed=seed + 1, jpeg=jpeg, bank=bank)
     pairs = [validation.pair() for _ in range(VALIDATION_PAIRS)]
     model = DMPHN(channels=1, width=width, levels=tuple(levels), stacks=stacks)
@@ -86,7 +88,7 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
                         f"width {width}", "command": command,
         "data": str(data), "training_images": len(train), "holdout_images": holdout,
         "pairs": f"gray {patch}x{patch} crops, 'valid' blur by random kernels of "
-                 f"{KERNEL_SIZES[0]}-{KERNEL_SIZES[1]} px (80% camera shake, 20% Gaussian), "
+                 f"{kernel_sizes[0]}-{kernel_sizes[1]} px (80% camera shake, 20% Gaussian), "
                  f"noise sigma uniform in [0, 0.02], JPEG probability {jpeg}",
         "batch": batch, "patch": patch, "loss": loss,
         "validation": f"mean PSNR of {VALIDATION_PAIRS} fixed pairs of the held-out images",
@@ -107,7 +109,7 @@ def run(args) -> int:
             from None
     card = train_restorer(args.data, args.out, architecture=args.architecture, width=args.width,
                           levels=levels, stacks=args.stacks, batch=args.batch, patch=args.patch,
-                          loss=args.loss, jpeg=args.jpeg,
+                          loss=args.loss, jpeg=args.jpeg, kernel_sizes=tuple(args.kernel_sizes),
                           command=shlex.join(["proxdeblur", "train", "restorer", *sys.argv[3:]])
                           if sys.argv[1:3] == ["train", "restorer"] else shlex.join(sys.argv),
                           **loop_options(args))
