@@ -83,7 +83,7 @@ def test_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path, camera_small):
                              str(tmp_path / "big.png"), "--kernel-size", "31",
                              "-o", str(tmp_path / "r.png"), "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # past the imports, inside the estimate
+    time.sleep(6.0)  # past the imports (about 2 s), inside the estimate (over 15 s)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
