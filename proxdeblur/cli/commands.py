@@ -34,6 +34,20 @@ def _write(args, image) -> int:
     return bit_depth
 
 
+def _check_one_output(args) -> None:
+    """The input image and the ``--output`` image of a one-image command, checked."""
+    check_inputs([("input", args.input)])
+    check_outputs([Output("--output", args.output)], [args.input], args.force,
+                  bit_depth=args.bit_depth, source=args.input)
+
+
+def _finish(args, restored, seconds: float) -> int:
+    _write(args, restored)
+    if not args.quiet:
+        print(f"wrote {args.output} in {seconds:.2f} s")
+    return 0
+
+
 def _check_range(option: str, value, low: float, high: float) -> None:
     if value is not None and not (np.isfinite(value) and low <= value <= high):
         raise InvalidArgumentError(option, f"a number in [{low:g}, {high:g}]", value)
@@ -157,36 +171,24 @@ def run_denoise(args) -> int:
         raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
                                    args.sigma)
     _check_network("--weights", None if args.weights is None else str(args.weights), "denoiser")
-    check_inputs([("input", args.input)])
-    check_outputs([Output("--output", args.output)], [args.input], args.force,
-                  bit_depth=args.bit_depth, source=args.input)
+    _check_one_output(args)
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
                        ensemble=args.ensemble)
-    seconds = time.perf_counter() - start
-    _write(args, restored)
-    if not args.quiet:
-        print(f"wrote {args.output} in {seconds:.2f} s")
-    return 0
+    return _finish(args, restored, time.perf_counter() - start)
 
 
 def run_restore(args) -> int:
     from .. import io
     from ..restoration import get_restorer, restore
 
-    check_inputs([("input", args.input)])
-    check_outputs([Output("--output", args.output)], [args.input], args.force,
-                  bit_depth=args.bit_depth, source=args.input)
+    _check_one_output(args)
     restorer = get_restorer(str(args.model))  # a bad name or file: before reading the image
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = restore(image, restorer)
-    seconds = time.perf_counter() - start
-    _write(args, restored)
-    if not args.quiet:
-        print(f"wrote {args.output} in {seconds:.2f} s")
-    return 0
+    return _finish(args, restored, time.perf_counter() - start)
 
 
 def run_zoo(args) -> int:
