@@ -46,6 +46,7 @@ def cases(data: Path, count: int) -> list[dict]:
     from scipy.signal import fftconvolve
 
     from proxdeblur import io
+    from proxdeblur.blind.estimate import LUMINANCE
     from proxdeblur.training.pairs import kernel_bank
 
     paths = sorted((data / "bsd68").glob("*.png"))
@@ -53,7 +54,7 @@ def cases(data: Path, count: int) -> list[dict]:
     out = []
     for i in range(count):
         image = io.read_image(paths[i % len(paths)])
-        image = image if image.ndim == 2 else image @ np.array([0.2125, 0.7154, 0.0721])
+        image = image if image.ndim == 2 else image @ LUMINANCE
         kernel = bank[i]
         k = kernel.shape[0]
         rng = np.random.default_rng(2026 + i)

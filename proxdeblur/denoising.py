@@ -10,7 +10,7 @@ import numpy as np
 
 from ._validation import as_image, check_positive
 from .errors import InvalidArgumentError
-from .priors.bundled import bundled_names
+from .priors.bundled import check_network_name
 
 if TYPE_CHECKING:  # torch loads on first use, not on `import proxdeblur`
     from .priors.learned import LearnedPrior
@@ -56,17 +56,10 @@ def get_denoiser(denoiser=DEFAULT_DENOISER, device=None, precision: str = "fp32"
         raise InvalidArgumentError("denoiser", "a denoiser (an object with denoise(x, sigma))",
                                    type(denoiser).__name__)
     key = (None if device is None else str(device), precision, ensemble, bool(cycle))
-    name = str(denoiser)
-    names = bundled_names("denoiser")
-    if not Path(name).is_file() and not all(part in names for part in name.split("+")):
-        raise InvalidArgumentError("denoiser", f"a bundled denoiser ({', '.join(names)}), names "
-                                   "joined by '+', an existing weights file or a denoiser object",
-                                   repr(name))
+    name = check_network_name(denoiser, "denoiser", "denoiser", joined=True)
     if "+" in name and not Path(name).exists():  # the CLI passes names as paths
-        parts = name.split("+")
-        if any(not part for part in parts):
-            raise InvalidArgumentError("denoiser", "names joined by '+', none empty", repr(name))
-        return DenoiserEnsemble([_cached(part, *key) for part in parts], cycle=bool(cycle))
+        return DenoiserEnsemble([_cached(part, *key) for part in name.split("+")],
+                                cycle=bool(cycle))
     return _cached(name, *key)
 
 

@@ -10,14 +10,13 @@ where the hardware has it natively.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 
 from ._validation import as_image
 from .errors import ImageFileError, InvalidArgumentError
 from .priors.base import Restorer
-from .priors.bundled import bundled_names
+from .priors.bundled import bundled_names, check_network_name
 
 __all__ = ["restore", "get_restorer", "DEFAULT_RESTORER", "RESTORE_TILE", "RESTORE_OVERLAP"]
 
@@ -43,14 +42,9 @@ def get_restorer(model=DEFAULT_RESTORER, device=None, precision: str = "auto"):
     path loaded once per process and setting."""
     if isinstance(model, Restorer):
         return model
-    name = str(model)
     # the GCM generator restores gradient fields inside GCM, not photographs
-    names = tuple(n for n in bundled_names("restorer") if n != "gcm_generator")
-    if not Path(name).is_file() and name not in names:
-        known = ", ".join(names) if names else "none yet: train one with `proxdeblur train " \
-            "restorer`"
-        raise InvalidArgumentError("model", f"a bundled restorer ({known}), an existing weights "
-                                   "file or a restorer object", repr(name))
+    name = check_network_name(model, "restorer", "model", names=tuple(
+        n for n in bundled_names("restorer") if n != "gcm_generator"))
     try:
         return _cached(name, None if device is None else str(device), precision)
     except InvalidArgumentError as exc:  # load_prior's own argument is this one's model

@@ -58,12 +58,16 @@ def _prior_function(prior, sigma):
                                type(prior).__name__)
 
 
-def _fit_kernel(kernel, x, target, max_iter, weight):
-    """Kernel steps on the simplex towards ``k ∗ x ≈ target`` (step 3 of the docstring)."""
-    kh, kw = kernel.shape
-    shape = (fast_len(x.shape[0] + kh), fast_len(x.shape[1] + kw))
+def _periodic_grid(shape, kernel_shape) -> tuple[int, int]:
+    """The periodic arrays' shape for the kernel step: the image plus the support, fast."""
+    return fast_len(shape[0] + kernel_shape[0]), fast_len(shape[1] + kernel_shape[1])
+
+
+def _fit_kernel(kernel, x, periodic_target, max_iter, weight):
+    """Kernel steps on the simplex towards ``k ∗ x ≈ target`` (step 3 of the docstring);
+    ``periodic_target`` is the target already extended to :func:`_periodic_grid`."""
     observed = x.shape if fits_inside(x.shape, kernel.shape) else None
-    result = kernel_step(periodic_extension(x, shape), periodic_extension(target, shape), kernel,
+    result = kernel_step(periodic_extension(x, periodic_target.shape), periodic_target, kernel,
                          max_iter=max_iter, weight=weight, observed=observed)
     return result.kernel
 
@@ -108,6 +112,9 @@ def dynamic_stack_iter(image, prior, *, max_iter: int = 10, mu: float = 1.0,
         if np.isfinite(noise) and noise > 0:
             target = np.asarray(noise_denoiser.denoise(y, noise), dtype=np.float64)  # y − n̂
     clock = time.perf_counter()
+    # the target is the same at every iteration: extended periodically once
+    periodic_target = (periodic_extension(target, _periodic_grid(y.shape, kernel.shape))
+                       if adaptive else None)
     x = y.copy()
     v = np.asarray(network(x), dtype=np.float64)
     elapsed = time.perf_counter() - clock
@@ -126,7 +133,7 @@ def dynamic_stack_iter(image, prior, *, max_iter: int = 10, mu: float = 1.0,
         v = np.asarray(network(x), dtype=np.float64)
         kernel_change = 0.0
         if adaptive:
-            new_kernel = _fit_kernel(kernel, x, target, kernel_max_iter, kernel_weight)
+            new_kernel = _fit_kernel(kernel, x, periodic_target, kernel_max_iter, kernel_weight)
             kernel_change = float(np.linalg.norm(new_kernel - kernel))
             kernel = new_kernel
         extra = {"mu": mu, "kernel_change": kernel_change, "data": data}

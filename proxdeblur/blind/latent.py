@@ -10,6 +10,7 @@ the gradient images, Liu et al. 2018, section 4.1) gives only the gradients.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import ndimage
@@ -39,18 +40,19 @@ class Latent:
     image : ndarray or None
         The periodic latent image, when the step produced one.
     gradients : (ndarray, ndarray)
-        ``(∂_v u, ∂_h u)``, circular forward differences.
+        ``(∂_v u, ∂_h u)``, circular forward differences (of an image: computed when
+        first asked for, as a softened copy often replaces the latent before).
     """
 
     image: np.ndarray | None
-    gradients: tuple[np.ndarray, np.ndarray]
+    given_gradients: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_image(cls, image) -> Latent:
         image = np.asarray(image, dtype=np.float64)
         if image.ndim != 2:
             raise InvalidArgumentError("latent", "an (H, W) image", image.shape)
-        return cls(image, gradients(image))
+        return cls(image)
 
     @classmethod
     def from_gradients(cls, vertical, horizontal) -> Latent:
@@ -60,9 +62,13 @@ class Latent:
                                        (vertical.shape, horizontal.shape))
         return cls(None, (vertical, horizontal))
 
+    @cached_property
+    def gradients(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.given_gradients if self.image is None else gradients(self.image)
+
     @property
     def shape(self) -> tuple[int, int]:
-        return self.gradients[0].shape
+        return (self.image if self.image is not None else self.given_gradients[0]).shape
 
     def softened(self, sigma: float) -> Latent:
         """``g_σ ∗ u`` (periodic Gaussian filter) of the image, or of each gradient image."""

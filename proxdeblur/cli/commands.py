@@ -10,12 +10,12 @@ from __future__ import annotations
 import sys
 import time
 from importlib import import_module
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import InvalidArgumentError
-from .files import FOLDER, KERNEL, WEIGHTS, Output, check_inputs, check_outputs, output_bit_depth
+from ..priors.bundled import check_network_name
+from .files import FOLDER, KERNEL, WEIGHTS, Output, check_inputs, check_outputs
 
 __all__ = ["run_deconv", "run_deblur", "run_denoise", "run_restore", "run_zoo", "run_bench", "run_train",
            "DEFAULT_GENERATOR"]
@@ -26,23 +26,18 @@ DEFAULT_GENERATOR = "gcm_generator"
 MAX_NOISE = 0.5
 
 
-def _write(args, image) -> int:
+def _check_one_output(args) -> int:
+    """The input image and the ``--output`` image of a one-image command, checked; the
+    output's bit depth."""
+    check_inputs([("input", args.input)])
+    return check_outputs([Output("--output", args.output)], [args.input], args.force,
+                         bit_depth=args.bit_depth, source=args.input)
+
+
+def _finish(args, restored, seconds: float, bit_depth: int) -> int:
     from .. import io
 
-    bit_depth = output_bit_depth(args.bit_depth, args.input)
-    io.write_image(args.output, image, bit_depth=bit_depth)
-    return bit_depth
-
-
-def _check_one_output(args) -> None:
-    """The input image and the ``--output`` image of a one-image command, checked."""
-    check_inputs([("input", args.input)])
-    check_outputs([Output("--output", args.output)], [args.input], args.force,
-                  bit_depth=args.bit_depth, source=args.input)
-
-
-def _finish(args, restored, seconds: float) -> int:
-    _write(args, restored)
+    io.write_image(args.output, restored, bit_depth=bit_depth)
     if not args.quiet:
         print(f"wrote {args.output} in {seconds:.2f} s")
     return 0
@@ -58,27 +53,14 @@ def _check_positive(option: str, value) -> None:
         raise InvalidArgumentError(option, "a finite number > 0", value)
 
 
-def _check_network(option: str, value, role: str, extra=()) -> None:
-    """A bundled network of ``role`` (names joined by '+' for denoisers) or a weights file."""
-    from ..priors.bundled import bundled_names
-
-    names = bundled_names(role)
-    if value is None or str(value) in extra or Path(value).is_file():
-        return
-    parts = str(value).split("+") if role == "denoiser" else [str(value)]
-    if not all(part in names for part in parts):
-        raise InvalidArgumentError(option, f"a bundled {role} ({', '.join(names)}) or an "
-                                   "existing weights file", str(value))
-
-
 def run_deconv(args) -> int:
     from .. import io
     from ..deconvolution import deconvolve
 
     _check_positive("--lam", args.lam)
     check_inputs([("input", args.input), ("--kernel", args.kernel)])
-    check_outputs([Output("--output", args.output)], [args.input, args.kernel], args.force,
-                  bit_depth=args.bit_depth, source=args.input)
+    bit_depth = check_outputs([Output("--output", args.output)], [args.input, args.kernel],
+                              args.force, bit_depth=args.bit_depth, source=args.input)
     image = io.read_image(args.input)
     kernel = io.read_kernel(args.kernel, variable=args.kernel_variable)
     start = time.perf_counter()
@@ -86,7 +68,7 @@ def run_deconv(args) -> int:
                           boundary=args.boundary, max_iter=args.max_iter,
                           progress=not args.quiet)
     seconds = time.perf_counter() - start
-    bit_depth = _write(args, restored)
+    io.write_image(args.output, restored, bit_depth=bit_depth)
     if not args.quiet:
         print(f"wrote {args.output} ({restored.shape[1]}x{restored.shape[0]}, {bit_depth}-bit) "
               f"in {seconds:.2f} s")
@@ -100,7 +82,8 @@ def _latent_step(args):
     if args.generator is not None and args.image_step != "gcm":
         raise InvalidArgumentError("--generator", "to be used with --image-step gcm",
                                    args.generator)
-    _check_network("--generator", args.generator, "restorer", (CLASSICAL_GENERATOR, "none"))
+    if args.generator not in (None, CLASSICAL_GENERATOR, "none"):
+        check_network_name(args.generator, "restorer", "--generator")
     if args.model is not None and args.image_step != "restorer":
         raise InvalidArgumentError("--model", "to be used with --image-step restorer", args.model)
     if args.image_step == "restorer":
@@ -141,8 +124,8 @@ def run_deblur(args) -> int:
     outputs = [Output("--output", args.output)]
     if args.kernel_out is not None:
         outputs.append(Output("--kernel-out", args.kernel_out, KERNEL))
-    check_outputs(outputs, [args.input], args.force, bit_depth=args.bit_depth,
-                  source=args.input)
+    bit_depth = check_outputs(outputs, [args.input], args.force, bit_depth=args.bit_depth,
+                              source=args.input)
     image = io.read_image(args.input)
     size = args.kernel_size if len(args.kernel_size) == 2 else args.kernel_size[0]
     kernel_support(size, image.shape)  # at most a third of the image, before any work
@@ -152,7 +135,7 @@ def run_deblur(args) -> int:
         deconvolve_options={} if args.lam is None else {"lam": args.lam},
         progress=not args.quiet, warn=False)
     seconds = time.perf_counter() - start
-    _write(args, restored)
+    io.write_image(args.output, restored, bit_depth=bit_depth)
     if args.kernel_out is not None:
         io.write_kernel(args.kernel_out, kernel)
     for message in info.warnings:
@@ -170,25 +153,26 @@ def run_denoise(args) -> int:
     if not (np.isfinite(args.sigma) and 0 <= args.sigma <= 50):
         raise InvalidArgumentError("--sigma", "a noise level in [0, 50] on the 0-255 scale",
                                    args.sigma)
-    _check_network("--weights", None if args.weights is None else str(args.weights), "denoiser")
-    _check_one_output(args)
+    if args.weights is not None:
+        check_network_name(args.weights, "denoiser", "--weights", joined=True)
+    bit_depth = _check_one_output(args)
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = denoise(image, args.sigma / 255.0, denoiser=args.weights or DEFAULT_DENOISER,
                        ensemble=args.ensemble)
-    return _finish(args, restored, time.perf_counter() - start)
+    return _finish(args, restored, time.perf_counter() - start, bit_depth)
 
 
 def run_restore(args) -> int:
     from .. import io
     from ..restoration import get_restorer, restore
 
-    _check_one_output(args)
+    bit_depth = _check_one_output(args)
     restorer = get_restorer(str(args.model))  # a bad name or file: before reading the image
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = restore(image, restorer)
-    return _finish(args, restored, time.perf_counter() - start)
+    return _finish(args, restored, time.perf_counter() - start, bit_depth)
 
 
 def run_zoo(args) -> int:

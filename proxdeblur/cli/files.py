@@ -80,8 +80,9 @@ def _check_file(output: Output, depth: int | None, depth_given: bool) -> None:
 
 
 def check_outputs(outputs: list[Output], inputs: list[Path], force: bool, *,
-                  bit_depth: int | None = None, source: Path | None = None) -> None:
-    """Check every output before any work (module docstring).
+                  bit_depth: int | None = None, source: Path | None = None) -> int | None:
+    """Check every output before any work (module docstring); return the bit depth the
+    image outputs are to be written with.
 
     ``bit_depth`` is ``--bit-depth`` (None: the bit depth of ``source``, the input
     image, which image outputs keep).
@@ -115,3 +116,4 @@ def check_outputs(outputs: list[Output], inputs: list[Path], force: bool, *,
         if output.kind != FOLDER and path.exists() and not force:
             raise InvalidArgumentError(output.option, "a path that does not exist yet (or pass "
                                        "--force)", str(path))
+    return depth

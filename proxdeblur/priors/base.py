@@ -27,7 +27,7 @@ from .._validation import check_positive
 from ..errors import InvalidArgumentError
 
 __all__ = ["Cyclic", "ProximalPrior", "ExplicitPrior", "Denoiser", "Restorer", "PriorGradient",
-           "DenoiserProx", "as_restorer_function"]
+           "DenoiserProx", "denoiser_prox", "as_restorer_function"]
 
 
 @runtime_checkable
@@ -98,8 +98,14 @@ class DenoiserProx:
         return f"DenoiserProx({self.denoiser!r}, weight={self.weight:g})"
 
     def prox(self, x: np.ndarray, tau: float) -> np.ndarray:
-        tau = check_positive(tau, "tau")
-        return self.denoiser.denoise(x, float(np.sqrt(self.weight * tau)))
+        return denoiser_prox(self.denoiser, x, tau, self.weight)
+
+
+def denoiser_prox(denoiser: Denoiser, x: np.ndarray, tau: float, weight: float) -> np.ndarray:
+    """``prox_{τλφ}(x) = D(x, sqrt(λτ))`` for a denoiser ``D`` of weight ``λ`` (see
+    :class:`DenoiserProx`): the one plug-and-play proximal step of every denoiser."""
+    tau = check_positive(tau, "tau")
+    return denoiser.denoise(x, float(np.sqrt(weight * tau)))
 
 
 def as_restorer_function(restorer, name: str = "generator"):

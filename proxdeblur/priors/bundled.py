@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
-__all__ = ["BUNDLED", "DENOISER_COMBINATIONS", "bundled_names"]
+from pathlib import Path
+
+from ..errors import InvalidArgumentError
+
+__all__ = ["BUNDLED", "DENOISER_COMBINATIONS", "bundled_names", "check_network_name"]
 
 #: Bundled weights: name -> file (in ``proxdeblur/priors/weights/``), role, SHA-256.
 BUNDLED: dict[str, dict] = {
@@ -28,3 +32,20 @@ DENOISER_COMBINATIONS = ("dncnn+drunet",)
 def bundled_names(role: str) -> tuple[str, ...]:
     """Names of the bundled priors of one role, in the table's order."""
     return tuple(name for name, entry in BUNDLED.items() if entry["role"] == role)
+
+
+def check_network_name(name, role: str, argument: str, *, joined: bool = False,
+                       names: tuple[str, ...] | None = None) -> str:
+    """``name`` when it is an existing weights file or bundled network(s) of ``role``
+    (among ``names``, default every bundled one; with ``joined``, names joined by
+    ``+``); otherwise an error naming ``argument``, before anything is loaded."""
+    name = str(name)
+    names = bundled_names(role) if names is None else tuple(names)
+    if Path(name).is_file():
+        return name
+    if not all(part in names for part in (name.split("+") if joined else [name])):
+        known = ", ".join(names) if names else "none bundled yet"
+        together = ", names joined by '+'" if joined else ""
+        raise InvalidArgumentError(argument, f"a bundled {role} ({known}){together} or an "
+                                   "existing weights file", repr(name))
+    return name

@@ -31,7 +31,7 @@ import numpy as np
 
 from .._validation import check_positive
 from ..errors import InvalidArgumentError
-from .base import Cyclic, Denoiser
+from .base import Cyclic, Denoiser, denoiser_prox
 
 __all__ = ["DenoiserEnsemble"]
 
@@ -100,6 +100,6 @@ class DenoiserEnsemble:
         return self.denoise(image, sigma)
 
     def prox(self, x, tau: float) -> np.ndarray:
-        """Plug-and-play proximal step ``D(x, sqrt(weight · tau))``."""
-        tau = check_positive(tau, "tau")
-        return self.denoise(x, float(np.sqrt(self.weight * tau)))
+        """Plug-and-play proximal step ``D(x, sqrt(weight · tau))``
+        (:func:`~proxdeblur.priors.base.denoiser_prox`)."""
+        return denoiser_prox(self, x, tau, self.weight)

@@ -31,6 +31,7 @@ from torch import nn
 
 from .._validation import as_image, check_int, check_positive
 from ..errors import InvalidArgumentError
+from .base import denoiser_prox
 
 __all__ = ["LearnedPrior", "LearnedDenoiser", "LearnedRestorer", "LearnedGradient", "ROLES",
            "ENSEMBLE_SIZES", "bf16_is_native", "default_device"]
@@ -307,14 +308,9 @@ class LearnedDenoiser(LearnedPrior):
         return self.denoise(image, sigma)
 
     def prox(self, x, tau: float) -> np.ndarray:
-        """Plug-and-play proximal step: ``D(x, sqrt(weight · tau))``.
-
-        A Gaussian denoiser at noise level σ approximates the prox of an
-        (implicit) prior with step σ², so ``prox_{τλφ}`` is denoising at
-        ``σ = sqrt(λτ)``; in HQS with penalty ρ this is ``σ = sqrt(λ/ρ)``.
-        """
-        tau = check_positive(tau, "tau")
-        return self.denoise(x, float(np.sqrt(self.weight * tau)))
+        """Plug-and-play proximal step ``D(x, sqrt(weight · tau))``
+        (:func:`~proxdeblur.priors.base.denoiser_prox`)."""
+        return denoiser_prox(self, x, tau, self.weight)
 
 
 class LearnedRestorer(LearnedPrior):

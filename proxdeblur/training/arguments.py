@@ -11,12 +11,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
+__all__ = ["parse", "add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
            "add_restorer_arguments",
            "TRAINERS", "PRECISIONS"]
 
 #: Arithmetic of the training forward pass.
 PRECISIONS = ("bf16", "fp32")
+
+
+def parse(add_arguments, description: str, argv=None, prog: str | None = None):
+    """A trainer's ``python -m`` command line: ``add_arguments``'s options, parsed."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    return add_arguments(parser).parse_args(argv)
 
 
 def add_loop_arguments(parser: argparse.ArgumentParser, *, iterations: int, max_minutes: float,

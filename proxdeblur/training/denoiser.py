@@ -29,7 +29,6 @@ The output file holds ``{"architecture", "config", "state_dict", "meta"}``
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -41,7 +40,7 @@ import torch
 from ..errors import InvalidArgumentError
 from ..priors.nets.dncnn import DnCNN
 from ..priors.nets.unet import UNetDenoiser
-from .arguments import add_denoiser_arguments
+from .arguments import add_denoiser_arguments, parse
 from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network
 
@@ -135,9 +134,7 @@ def run(args) -> int:
 
 
 def main(argv=None, prog: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    return run(add_denoiser_arguments(parser).parse_args(argv))
+    return run(parse(add_denoiser_arguments, __doc__.splitlines()[0], argv, prog))
 
 
 if __name__ == "__main__":

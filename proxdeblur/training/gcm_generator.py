@@ -37,7 +37,6 @@ error to the warm start's (below 1 means the generator sharpens).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -47,7 +46,7 @@ import torch
 
 from ..kernels import centre_kernel, motion_kernel, transfer_function
 from ..priors.nets.gcm_generator import GCMGenerator
-from .arguments import add_gcm_generator_arguments
+from .arguments import add_gcm_generator_arguments, parse
 from .data import PatchSampler, load_split
 from .loop import TrainingTask, loop_options, train_network
 
@@ -186,9 +185,7 @@ def run(args) -> int:
 
 
 def main(argv=None, prog: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    return run(add_gcm_generator_arguments(parser).parse_args(argv))
+    return run(parse(add_gcm_generator_arguments, __doc__.splitlines()[0], argv, prog))
 
 
 if __name__ == "__main__":

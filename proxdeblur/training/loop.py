@@ -181,7 +181,7 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
 
 
 def loop_options(args: argparse.Namespace) -> dict:
-    """The keyword arguments of a trainer that :func:`trainer_parser` parsed."""
+    """The keyword arguments of a trainer that :func:`~.arguments.add_loop_arguments` defined."""
     torch.set_num_threads(args.threads)
     return {"iterations": args.iterations, "max_minutes": args.max_minutes, "lr": args.lr,
             "seed": args.seed, "holdout": args.holdout, "validate_every": args.validate_every,

@@ -15,7 +15,6 @@ that was stopped; its model card (command, data, steps, minutes, scores) is the
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import shlex
@@ -25,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import InvalidArgumentError
 from ..priors.nets.dmphn import DMPHN
-from .arguments import add_restorer_arguments
+from .arguments import add_restorer_arguments, parse
 from .data import load_split
 from .loop import TrainingTask, loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
@@ -105,8 +105,8 @@ def run(args) -> int:
     try:
         levels = tuple(int(p) for p in args.levels.split(","))
     except ValueError:
-        raise ValueError(f"--levels: expected comma-separated integers, got {args.levels!r}") \
-            from None
+        raise InvalidArgumentError("--levels", "comma-separated integers",
+                                   repr(args.levels)) from None
     card = train_restorer(args.data, args.out, architecture=args.architecture, width=args.width,
                           levels=levels, stacks=args.stacks, batch=args.batch, patch=args.patch,
                           loss=args.loss, jpeg=args.jpeg, kernel_sizes=tuple(args.kernel_sizes),
@@ -118,9 +118,7 @@ def run(args) -> int:
 
 
 def main(argv=None, prog: str | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    return run(add_restorer_arguments(parser).parse_args(argv))
+    return run(parse(add_restorer_arguments, __doc__.splitlines()[0], argv, prog))
 
 
 if __name__ == "__main__":

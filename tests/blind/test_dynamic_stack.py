@@ -72,10 +72,12 @@ def test_the_kernel_stays_on_the_simplex_and_the_static_variant_keeps_the_delta(
     from proxdeblur.metrics import psnr
 
     assert psnr(adaptive.x, sharp) > psnr(y, sharp)  # the iteration moves towards the sharp
-    from proxdeblur.blind.dynamic_stack import _fit_kernel
+    from proxdeblur.blind.dynamic_stack import _fit_kernel, _periodic_grid
     from proxdeblur.kernels import delta_kernel
+    from proxdeblur.padding import periodic_extension
 
-    fitted = _fit_kernel(delta_kernel(9), sharp, y, 30, 0.0)
+    target = periodic_extension(y, _periodic_grid(y.shape, (9, 9)))
+    fitted = _fit_kernel(delta_kernel(9), sharp, target, 30, 0.0)
     assert fitted.min() >= 0 and np.isclose(fitted.sum(), 1.0)
 
 
