@@ -4,6 +4,7 @@ with threads pinned and per-image timings as the median of repeated runs.
     python benchmarks/levin_blind.py --data ../shared/data/levin09 --out /tmp/levin_blind
         [--repeat 3] [--threads 1] [--limit N] [--image-step l0] [--options '{"lam": 5e-4}']
         [--support-scale 2] [--oracle | --registration-bound]
+        [--image-step restorer --model dmphn]
 
 Writes the restored images, kernels, known-kernel restorations and
 ``results.json`` under ``--out`` (see :mod:`proxdeblur.bench`) and prints the
@@ -121,7 +122,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per image (median)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--image-step", default="l0")
+    parser.add_argument("--image-step", default="l0",
+                        help="l0, lp, gcm, or restorer (the latent is --model's output)")
+    parser.add_argument("--model", default="dmphn",
+                        help="the restorer of --image-step restorer: bundled name or weights")
     parser.add_argument("--options", default="{}", help="JSON of estimate_kernel options")
     parser.add_argument("--support-scale", type=float, default=1.0,
                         help="search a support this many times the true kernel's")
@@ -145,7 +149,16 @@ def main(argv=None) -> int:
     from proxdeblur.bench import format_table, run_levin
 
     fft_threads._WORKERS = args.threads
-    result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
+    image_step = args.image_step
+    if image_step == "restorer":
+        import torch
+
+        from proxdeblur.blind import RestorerLatentStep
+        from proxdeblur.restoration import get_restorer
+
+        torch.set_num_threads(args.threads)
+        image_step = RestorerLatentStep(get_restorer(args.model))
+    result = run_levin(args.data, args.out, limit=args.limit, image_step=image_step,
                        kernel_options=json.loads(args.options), repeat=args.repeat,
                        support_scale=args.support_scale)
     result["summary"]["threads"] = args.threads

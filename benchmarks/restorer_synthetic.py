@@ -2,7 +2,7 @@
 
     python benchmarks/restorer_synthetic.py --data ../shared/data --restorer runs/dmphn/dmphn.pt
         [--cases 32] [--methods blurred,restorer,dynamic,static,deblur,guided,pnp]
-        [--repeat 1] [--record FILE]
+        [--repeat 1] [--record FILE] [--dynamic '{"max_iter": 10}'] [--tuning]
 
 The held-out set (never used for training or tuning): case ``i`` takes BSD68 image
 ``i mod 68``, a 256×256 gray crop at a position drawn from seed 2026 + i, and a kernel
@@ -11,17 +11,25 @@ Gaussian, bank seed 20261206, a different bank from any training run's), blurs t
 crop's surroundings with the "valid" model so that the observation is 256×256 and
 sees the scene beyond the crop, adds Gaussian noise σ = 0.01 and rounds to 8 bits.
 Scores: PSNR and SSIM against the sharp crop after the metrics module's alignment
-(15-px border, best whole-pixel shift; :func:`proxdeblur.metrics.aligned_psnr`), and
-seconds per image (median of ``--repeat``). Methods, on the same cases:
+(15-px border, best whole-pixel shift; :func:`proxdeblur.metrics.aligned_psnr`), the
+error ratio against ``deconvolve`` with the true kernel (Levin's measure: the blind
+methods' target), whether the result is worse than the blurred input, and seconds per
+image (median of ``--repeat``). Methods, on the same cases:
 
 * ``blurred`` — the observation itself;
 * ``restorer`` — :func:`proxdeblur.restore` with the given network;
 * ``dynamic`` / ``static`` — :func:`proxdeblur.blind.dynamic_stack` with the network,
-  adaptive kernel / A = I (10 iterations, μ = 1, n̂ from the bundled DnCNN);
+  adaptive kernel (support = the kernel's size) / A = I (10 iterations, μ = 1, n̂ from
+  the bundled DnCNN);
 * ``deblur`` — the classical blind pipeline, support = the kernel's size;
 * ``guided`` — ``deblur`` whose latent step is the network (restorer-guided);
 * ``pnp`` — plug-and-play HQS with the *true* kernel and the bundled denoisers (an
   upper bound for the blind methods).
+
+``--tuning`` scores the *tuning* set instead, where settings (``--dynamic``: keywords
+of ``dynamic_stack``) are chosen: the same recipe on the 8 train400 images that the
+restorer's training held out for validation, 144×144 crops (those images are 180 px),
+crop seeds 4040 + i, kernel bank seed 777.
 """
 
 from __future__ import annotations
@@ -41,39 +49,46 @@ BANK_SEED = 20261206
 METHODS = ("blurred", "restorer", "dynamic", "static", "deblur", "guided", "pnp")
 
 
-def cases(data: Path, count: int) -> list[dict]:
-    """The held-out cases (module docstring), deterministic."""
+#: The tuning set (module docstring): folder, images, side, crop seed base, bank seed.
+TUNING = ("train400", slice(-8, None), 144, 4040, 777)
+#: The held-out set.
+HELD_OUT = ("bsd68", slice(None), SIZE, 2026, BANK_SEED)
+
+
+def cases(data: Path, count: int, which=HELD_OUT) -> list[dict]:
+    """The held-out (or tuning) cases (module docstring), deterministic."""
     from scipy.signal import fftconvolve
 
     from proxdeblur import io
     from proxdeblur.blind.estimate import LUMINANCE
     from proxdeblur.training.pairs import kernel_bank
 
-    paths = sorted((data / "bsd68").glob("*.png"))
-    bank = kernel_bank(count, seed=BANK_SEED)
+    folder, images, size, seed_base, bank_seed = which
+    paths = sorted((data / folder).glob("*.png"))[images]
+    bank = kernel_bank(count, seed=bank_seed)
     out = []
     for i in range(count):
         image = io.read_image(paths[i % len(paths)])
         image = image if image.ndim == 2 else image @ LUMINANCE
         kernel = bank[i]
         k = kernel.shape[0]
-        rng = np.random.default_rng(2026 + i)
-        need = SIZE + k - 1
+        rng = np.random.default_rng(seed_base + i)
+        need = size + k - 1
         if min(image.shape) < need:
             raise ValueError(f"{paths[i % len(paths)]}: smaller than {need} px")
         top = rng.integers(image.shape[0] - need + 1)
         left = rng.integers(image.shape[1] - need + 1)
         scene = image[top: top + need, left: left + need]
         blurred = fftconvolve(scene, kernel, mode="valid") + NOISE * rng.standard_normal(
-            (SIZE, SIZE))
+            (size, size))
         blurred = np.round(np.clip(blurred, 0, 1) * 255) / 255
-        sharp = scene[k // 2: k // 2 + SIZE, k // 2: k // 2 + SIZE]
+        sharp = scene[k // 2: k // 2 + size, k // 2: k // 2 + size]
         out.append({"name": f"{paths[i % len(paths)].stem}_k{k}", "blurred": blurred,
                     "sharp": sharp, "kernel": kernel})
     return out
 
 
-def method(name: str, restorer, noise_denoiser):
+def method(name: str, restorer, noise_denoiser, dynamic: dict):
     """``f(case) -> restored`` for a method of the module docstring."""
     import proxdeblur as pd
     from proxdeblur.blind import RestorerLatentStep, dynamic_stack
@@ -83,9 +98,10 @@ def method(name: str, restorer, noise_denoiser):
     if name == "restorer":
         return lambda case: pd.restore(case["blurred"], restorer)
     if name in ("dynamic", "static"):
-        return lambda case: dynamic_stack(case["blurred"], restorer, max_iter=10, mu=1.0,
-                                          adaptive=name == "dynamic",
-                                          noise_denoiser=noise_denoiser).x
+        settings = {"max_iter": 10, "mu": 1.0, **dynamic}
+        return lambda case: dynamic_stack(case["blurred"], restorer, adaptive=name == "dynamic",
+                                          kernel_size=case["kernel"].shape[0],
+                                          noise_denoiser=noise_denoiser, **settings).x
     if name == "deblur":
         return lambda case: pd.deblur(case["blurred"], case["kernel"].shape[0], warn=False)[0]
     if name == "guided":
@@ -104,34 +120,49 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per case")
     parser.add_argument("--record", type=Path, default=None)
+    parser.add_argument("--dynamic", default="{}", help="JSON keywords of dynamic_stack")
+    parser.add_argument("--tuning", action="store_true", help="score the tuning set")
     args = parser.parse_args(argv)
+    import json
+
+    from proxdeblur import deconvolve
     from proxdeblur.denoising import get_denoiser
-    from proxdeblur.metrics import aligned_psnr, aligned_ssim
+    from proxdeblur.metrics import aligned_psnr, aligned_ssim, error_ratio
     from proxdeblur.restoration import get_restorer
 
     names = args.methods.split(",")
     needs_network = {"restorer", "dynamic", "static", "guided"} & set(names)
     restorer = get_restorer(args.restorer) if needs_network else None
-    runs = {name: method(name, restorer, get_denoiser("dncnn")) for name in names}
+    dynamic = json.loads(args.dynamic)
+    runs = {name: method(name, restorer, get_denoiser("dncnn"), dynamic) for name in names}
     rows = []
-    for case in cases(args.data, args.cases):
+    for case in cases(args.data, args.cases, TUNING if args.tuning else HELD_OUT):
         row = {"case": case["name"]}
+        known = deconvolve(case["blurred"], case["kernel"])
+        blurred_psnr = aligned_psnr(case["blurred"], case["sharp"])
         for name, run in runs.items():
             seconds = []
             for _ in range(max(1, args.repeat)):
                 start = time.perf_counter()
                 restored = run(case)
                 seconds.append(time.perf_counter() - start)
-            row[name] = {"psnr": aligned_psnr(restored, case["sharp"]),
-                         "ssim": aligned_ssim(restored, case["sharp"]),
+            score = aligned_psnr(restored, case["sharp"])
+            row[name] = {"psnr": score, "ssim": aligned_ssim(restored, case["sharp"]),
+                         "error_ratio": error_ratio(restored, known, case["sharp"]),
+                         "worse_than_blurred": float(score < blurred_psnr),
                          "seconds": statistics.median(seconds)}
         rows.append(row)
         print(case["name"], "  ".join(f"{n} {row[n]['psnr']:.2f}" for n in names), flush=True)
     summary = {name: {key: float(np.mean([r[name][key] for r in rows])) if key != "seconds"
                       else float(statistics.median(r[name][key] for r in rows))
-                      for key in ("psnr", "ssim", "seconds")} for name in names}
+                      for key in ("psnr", "ssim", "error_ratio", "worse_than_blurred", "seconds")}
+               for name in names}
+    for name in names:
+        summary[name]["max_error_ratio"] = float(max(r[name]["error_ratio"] for r in rows))
     summary["cases"] = len(rows)
     summary["restorer_model"] = str(args.restorer)
+    summary["set"] = "tuning" if args.tuning else "held-out"
+    summary["dynamic"] = dynamic
     print_and_record(rows, summary, args.record)
     return 0
 

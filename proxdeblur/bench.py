@@ -140,7 +140,7 @@ def run_levin(data, out, *, limit: int | None = None, image_step: str = "l0",
                         "deconvolution_seconds")},
         "repeat": repeat,
         "support_scale": support_scale,
-        "image_step": image_step,
+        "image_step": image_step if isinstance(image_step, str) else repr(image_step),
         "kernel_options": kernel_options or {},
     }
     result = {"rows": rows, "summary": summary}

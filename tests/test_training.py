@@ -261,3 +261,37 @@ def test_tiny_restorer_training_resumes_to_the_same_state(tmp_path, monkeypatch)
     assert resumed["iterations"] == straight["iterations"] == 8
     assert b["meta"]["validation_psnr"] == pytest.approx(a["meta"]["validation_psnr"])
     assert load_prior(tmp_path / "a" / "r.pt").role == "restorer"
+
+
+def test_tiny_restorer_training_lowers_its_loss_and_bundles_in_float16(tmp_path):
+    """Training on small kernels lowers the running loss; the bundled file is float16 with
+    a model card that states the run and what float16 storage costs on its validation."""
+    import json
+
+    from proxdeblur.priors.zoo import load_prior
+    from proxdeblur.training.bundle import bundle
+    from proxdeblur.training.restorer import train_restorer
+
+    data = _smooth_images(tmp_path / "data", 2)
+    for i in range(6):
+        image = io.read_image(data / f"{i}.png")
+        io.write_image(data / f"{i}.png", np.kron(image, np.ones((2, 2))))
+    torch.set_num_threads(1)
+    out = tmp_path / "run" / "r.pt"
+    options = dict(width=4, batch=4, patch=24, holdout=1, validate_every=30, progress=False,
+                   precision="fp32", lr=3e-3, checkpoint_every=30, bank=16, kernel_sizes=(7, 9),
+                   command="tiny")
+    early = train_restorer(data, out, iterations=30, **options)
+    late = train_restorer(data, out, iterations=150, **options)
+    assert late["iterations"] == 150
+    assert late["final_running_loss"] < 0.8 * early["final_running_loss"]
+    (tmp_path / "b").mkdir()
+    card = bundle(out, tmp_path / "b" / "tiny.pt", name="tiny", role="restorer",
+                  extra={"scores": {"note": "measured elsewhere"}})
+    saved = torch.load(tmp_path / "b" / "tiny.pt", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in saved["state_dict"].values())
+    assert card["training_iterations"] == 150 and card["training_command"] == "tiny"
+    assert card["scores"] == {"note": "measured elsewhere"} and "float16" in card["storage"]
+    assert [row[0] for row in card["validation_curve"]] == [30, 60, 90, 120, 150]
+    assert json.loads((tmp_path / "b" / "tiny.json").read_text()) == card
+    assert load_prior(tmp_path / "b" / "tiny.pt").role == "restorer"

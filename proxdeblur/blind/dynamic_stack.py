@@ -119,7 +119,8 @@ def dynamic_stack_iter(image, prior, *, max_iter: int = 10, mu: float = 1.0,
     v = np.asarray(network(x), dtype=np.float64)
     elapsed = time.perf_counter() - clock
     yield IterationState(0, x, None, float("inf"), elapsed,
-                         extra={"mu": mu, "kernel_change": np.nan, "data": np.nan})
+                         extra={"mu": mu, "kernel_change": np.nan, "data": np.nan},
+                         arrays={"kernel": kernel, "v": v})
     for t in range(1, max_iter + 1):
         clock = time.perf_counter()
         blur = Convolution(kernel, boundary)
@@ -139,7 +140,8 @@ def dynamic_stack_iter(image, prior, *, max_iter: int = 10, mu: float = 1.0,
         extra = {"mu": mu, "kernel_change": kernel_change, "data": data}
         mu *= mu_growth
         elapsed += time.perf_counter() - clock
-        yield IterationState(t, x, objective, change, elapsed, extra=extra)
+        yield IterationState(t, x, objective, change, elapsed, extra=extra,
+                             arrays={"kernel": kernel, "v": v})
 
 
 def dynamic_stack(image, prior, *, max_iter: int = 10, mu: float = 1.0, mu_growth: float = 1.0,
@@ -182,7 +184,8 @@ def dynamic_stack(image, prior, *, max_iter: int = 10, mu: float = 1.0, mu_growt
     -------
     SolverResult
         ``x`` the last x-iterate; history ``"objective"`` (the x-objective after the
-        step), ``"data"`` (½‖A x − y‖²), ``"kernel_change"``, ``"mu"``, ``"seconds"``.
+        step), ``"data"`` (½‖A x − y‖²), ``"kernel_change"``, ``"mu"``, ``"seconds"``;
+        ``arrays`` the last kernel k⁽ᵗ⁾ (``"kernel"``) and network output (``"v"``).
     """
     states = dynamic_stack_iter(image, prior, max_iter=max_iter, mu=mu, mu_growth=mu_growth,
                                 step=step, adaptive=adaptive, kernel_size=kernel_size,

@@ -42,6 +42,9 @@ class IterationState:
         penalty parameter is still growing).
     extra : dict
         Solver-specific scalars recorded in the history (e.g. ``"rho"``).
+    arrays : dict
+        Solver-specific arrays of this state besides ``x`` (e.g. dynamic stacking's
+        ``"kernel"``); the result keeps the last state's.
     """
 
     iteration: int
@@ -51,6 +54,7 @@ class IterationState:
     seconds: float
     stoppable: bool = True
     extra: dict = field(default_factory=dict)
+    arrays: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -70,12 +74,15 @@ class SolverResult:
         Iterations performed.
     converged : bool
         True if the stopping rule (``step_norm < tol``) ended the run.
+    arrays : dict of str to ndarray
+        The last state's solver-specific arrays (:attr:`IterationState.arrays`).
     """
 
     x: np.ndarray
     history: dict[str, np.ndarray]
     iterations: int
     converged: bool
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -165,4 +172,4 @@ def run(states: Iterator[IterationState], *, tol: float = 0.0,
         raise RuntimeError("the solver yielded no state")
     arrays = {key: np.asarray(values, dtype=float) for key, values in history.items()}
     return SolverResult(x=state.x, history=arrays, iterations=state.iteration,
-                        converged=converged)
+                        converged=converged, arrays=dict(state.arrays))

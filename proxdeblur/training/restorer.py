@@ -31,14 +31,23 @@ from .data import load_split
 from .loop import TrainingTask, loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
 
-__all__ = ["train_restorer", "run", "main", "LOSSES"]
+__all__ = ["train_restorer", "validation_pairs", "validation_psnr", "run", "main", "LOSSES"]
 
 LOSSES = {"l1": mean_absolute_error, "l2": mean_squared_error}
 #: Held-out pairs scored at every validation.
 VALIDATION_PAIRS = 16
 
 
-def _validation_psnr(model, pairs) -> float:
+def validation_pairs(data, holdout: int, seed: int, patch: int, *, jpeg: float = 0.0,
+                     bank: int = 1024) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The run's fixed held-out pairs: the last ``holdout`` images of ``data``, seed + 1."""
+    _, held_out = load_split(data, holdout)
+    validation = BlurPairSampler(held_out, patch, seed=seed + 1, jpeg=jpeg, bank=bank)
+    return [validation.pair() for _ in range(VALIDATION_PAIRS)]
+
+
+def validation_psnr(model, pairs) -> float:
+    """Mean PSNR of ``model``'s outputs (clipped to [0, 1]) on ``pairs``."""
     scores = []
     for blurred, sharp in pairs:
         out = model(torch.from_numpy(blurred)[None, None]).float().numpy()[0, 0]
@@ -65,11 +74,10 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     torch.manual_seed(seed)
-    train, held_out = load_split(data, holdout)
+    train, _ = load_split(data, holdout)
     sampler = BlurPairSampler(train, patch, seed=seed, jpeg=jpeg, bank=bank,
                               sizes=tuple(kernel_sizes))
-    validation = BlurPairSampler(held_out, patch, seed=seed + 1, jpeg=jpeg, bank=bank)
-    pairs = [validation.pair() for _ in range(VALIDATION_PAIRS)]
+    pairs = validation_pairs(data, holdout, seed, patch, jpeg=jpeg, bank=bank)
     model = DMPHN(channels=1, width=width, levels=tuple(levels), stacks=stacks)
 
     def make_batch():
@@ -78,7 +86,7 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
 
     task = TrainingTask(
         model=model, architecture="DMPHN", batch=make_batch,
-        validate=lambda net: _validation_psnr(net, pairs),
+        validate=lambda net: validation_psnr(net, pairs),
         random_state=lambda: {"sampler": sampler.rng.bit_generator.state},
         set_random_state=lambda saved: setattr(sampler.rng.bit_generator, "state",
                                                saved["sampler"]),
@@ -90,7 +98,7 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
         "pairs": f"gray {patch}x{patch} crops, 'valid' blur by random kernels of "
                  f"{kernel_sizes[0]}-{kernel_sizes[1]} px (80% camera shake, 20% Gaussian), "
                  f"noise sigma uniform in [0, 0.02], JPEG probability {jpeg}",
-        "batch": batch, "patch": patch, "loss": loss,
+        "batch": batch, "patch": patch, "loss": loss, "jpeg": jpeg, "bank": bank,
         "validation": f"mean PSNR of {VALIDATION_PAIRS} fixed pairs of the held-out images",
     }
     return train_network(task, out, iterations=iterations, max_minutes=max_minutes, lr=lr,

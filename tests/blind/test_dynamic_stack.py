@@ -55,6 +55,9 @@ def test_with_an_identity_restorer_and_a_tiny_step_the_input_comes_back(camera_s
 
 
 def test_the_kernel_stays_on_the_simplex_and_the_static_variant_keeps_the_delta(camera_small):
+    from proxdeblur.kernels import delta_kernel
+    from proxdeblur.metrics import psnr
+
     sharp, y = _blurred(camera_small)
     kernels = []
 
@@ -63,17 +66,22 @@ def test_the_kernel_stays_on_the_simplex_and_the_static_variant_keeps_the_delta(
             return 0.5 * x + 0.5 * sharp  # a restorer that removes half the blur
 
     def watch(state):
-        kernels.append(state.extra["kernel_change"])
+        kernels.append(state.arrays["kernel"].copy())
 
     adaptive = dynamic_stack(y, Watch(), max_iter=4, mu=1.0, kernel_size=9, callback=watch)
-    assert np.all(np.asarray(kernels[1:]) >= 0) and max(kernels[1:]) > 0
+    for kernel in kernels:  # every k(t), the delta k(0) first
+        assert kernel.shape == (9, 9) and kernel.min() >= 0 and np.isclose(kernel.sum(), 1.0)
+    np.testing.assert_array_equal(kernels[0], delta_kernel(9))
+    changes = adaptive.history["kernel_change"][1:]
+    assert np.all(changes >= 0) and changes.max() > 0
+    np.testing.assert_allclose(changes, [np.linalg.norm(b - a) for a, b in
+                                         zip(kernels[:-1], kernels[1:], strict=True)])
+    np.testing.assert_array_equal(adaptive.arrays["kernel"], kernels[-1])
     static = dynamic_stack(y, Watch(), max_iter=4, mu=1.0, kernel_size=9, adaptive=False)
     assert np.all(static.history["kernel_change"][1:] == 0)
-    from proxdeblur.metrics import psnr
-
+    np.testing.assert_array_equal(static.arrays["kernel"], delta_kernel(9))
     assert psnr(adaptive.x, sharp) > psnr(y, sharp)  # the iteration moves towards the sharp
     from proxdeblur.blind.dynamic_stack import _fit_kernel, _periodic_grid
-    from proxdeblur.kernels import delta_kernel
     from proxdeblur.padding import periodic_extension
 
     target = periodic_extension(y, _periodic_grid(y.shape, (9, 9)))
