@@ -19,8 +19,8 @@ image (median of ``--repeat``). Methods, on the same cases:
 * ``blurred`` — the observation itself;
 * ``restorer`` — :func:`proxdeblur.restore` with the given network;
 * ``dynamic`` / ``static`` — :func:`proxdeblur.blind.dynamic_stack` with the network,
-  adaptive kernel (support = the kernel's size) / A = I (10 iterations, μ = 1, n̂ from
-  the bundled DnCNN);
+  adaptive kernel (support = the kernel's size) / A = I (its defaults, chosen on the
+  tuning set below; n̂ from the bundled DnCNN);
 * ``deblur`` — the classical blind pipeline, support = the kernel's size;
 * ``guided`` — ``deblur`` whose latent step is the network (restorer-guided);
 * ``pnp`` — plug-and-play HQS with the *true* kernel and the bundled denoisers (an
@@ -98,7 +98,7 @@ def method(name: str, restorer, noise_denoiser, dynamic: dict):
     if name == "restorer":
         return lambda case: pd.restore(case["blurred"], restorer)
     if name in ("dynamic", "static"):
-        settings = {"max_iter": 10, "mu": 1.0, **dynamic}
+        settings = dict(dynamic)
         return lambda case: dynamic_stack(case["blurred"], restorer, adaptive=name == "dynamic",
                                           kernel_size=case["kernel"].shape[0],
                                           noise_denoiser=noise_denoiser, **settings).x
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
     summary["cases"] = len(rows)
     summary["restorer_model"] = str(args.restorer)
     summary["set"] = "tuning" if args.tuning else "held-out"
-    summary["dynamic"] = dynamic
+    summary["dynamic_settings"] = dynamic
     print_and_record(rows, summary, args.record)
     return 0
 

@@ -17,7 +17,7 @@ from .errors import ImageFileError, InvalidArgumentError, ProxdeblurError
 from .metrics import aligned_psnr, aligned_ssim, error_ratio, kernel_similarity, psnr, ssim
 from .operators import Convolution, FiniteDifference, Identity, Mask
 from .priors import L0, L1, TV, L0Gradient, Lp, LpGradient, Wavelet
-from .restoration import restore
+from .restoration import get_restorer, restore
 from .solvers import SolverResult, hqs, proximal_gradient
 
 try:  # the version is written once, in pyproject.toml
@@ -35,6 +35,7 @@ __all__ = [
     "denoise",
     "restore",
     "get_denoiser",
+    "get_restorer",
     "Convolution",
     "Mask",
     "Identity",

@@ -20,7 +20,8 @@ from .priors.bundled import bundled_names, check_network_name
 
 __all__ = ["restore", "get_restorer", "DEFAULT_RESTORER", "RESTORE_TILE", "RESTORE_OVERLAP"]
 
-#: The restorer :func:`restore` uses unless told otherwise (bundled once trained).
+#: The restorer :func:`restore` uses unless told otherwise (bundled; model card:
+#: ``priors/weights/dmphn_gray.json``).
 DEFAULT_RESTORER = "dmphn"
 #: Tile side and overlap: a 512² tile of the width-16 DMPHN needs about 0.3 GB of
 #: activations; the overlap covers the blur a restorer undoes (kernels up to 35 px)

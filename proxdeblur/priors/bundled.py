@@ -20,6 +20,8 @@ BUNDLED: dict[str, dict] = {
                "sha256": "2c0bb7e16ad600bf624d073f41811aec24daa6e1b4040f53133ca52881b7dd65"},
     "gcm_generator": {"file": "gcm_generator.pt", "role": "restorer",
                       "sha256": "913fd07b97f40b4c213b837af0b8d29c4c50d5c247e8177b24f4913d6db51578"},
+    "dmphn": {"file": "dmphn_gray.pt", "role": "restorer",
+              "sha256": "011859d69742531326e586d29e91dd7800d81f0d162acbcab9bbc63c19525ea8"},
 }
 
 #: Bundled denoisers used together as one

@@ -101,3 +101,26 @@ def test_demo(tmp_path):
     before, after, blind = (float(line.split()[2]) for line in lines)
     assert after > before + 3
     assert blind > before + 3
+
+
+def test_restore_uses_the_bundled_dmphn_on_gray_and_colour(files, camera_small):
+    """No --model: the bundled restorer. The output keeps the input's shape, changes the
+    image and stays near the sharp one (its quality is the held-out benchmark's to judge:
+    on this tiny noise-free input it neither gains nor loses much)."""
+    from proxdeblur.metrics import psnr
+
+    gray = files / "restored.png"
+    assert main(["restore", str(files / "blurred.png"), "-o", str(gray), "-q"]) == 0
+    blurred = io.read_image(files / "blurred.png")
+    restored = io.read_image(gray)
+    assert restored.shape == blurred.shape
+    sharp = camera_small[3:-3, 3:-3]  # what the "valid" 7x7 blur of the fixture sees
+    assert psnr(restored, blurred) < 45  # not the input passed through
+    assert psnr(restored, sharp) > psnr(blurred, sharp) - 1.0
+    colour_in = files / "colour.png"
+    io.write_image(colour_in, np.stack([blurred, blurred[::-1], blurred[:, ::-1]], axis=-1))
+    colour = files / "colour_restored.png"
+    assert main(["restore", str(colour_in), "-o", str(colour), "-q"]) == 0
+    out = io.read_image(colour)
+    assert out.shape == blurred.shape + (3,)
+    np.testing.assert_allclose(out[..., 0], restored, atol=1.5 / 255)  # channel by channel
