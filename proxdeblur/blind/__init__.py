@@ -6,7 +6,8 @@ step on the probability simplex.
 :mod:`.pyramid` (levels and supports), :mod:`.latent` (the latent type),
 :mod:`.latent_steps` (ℓ0, ℓp, GCM, restorer; pluggable), :mod:`.kernel_step`,
 :mod:`.simplex` and :mod:`.observed` (the kernel step), :mod:`.refine`,
-:mod:`.diagnostics` (records and warnings), :mod:`.estimate` (the loop);
+:mod:`.diagnostics` (records and warnings), :mod:`.estimate` (the loop),
+:mod:`.region` (the window of a large photograph the kernel is estimated on);
 :mod:`.dynamic_stack`, plug-and-play with a restorer and an adaptive kernel (seed 003).
 The method and its measurements: ``docs/blind.md``.
 """
@@ -38,6 +39,7 @@ from .options import (
                            resolve_options,
 )
 from .pyramid import kernel_support, largest_support
+from .region import informative_region, region_side
 
 __all__ = [
     "estimate_kernel", "estimate_kernel_iter", "dynamic_stack", "dynamic_stack_iter",
@@ -47,4 +49,5 @@ __all__ = [
     "latent_step", "make_latent_step", "LATENT_STEP_NAMES", "GCM_STARTS", "CLASSICAL_GENERATOR",
     "observed_interior", "EstimateOptions", "PyramidOptions", "ScheduleOptions", "KernelOptions",
     "resolve_options", "EDGE_SOFTNESS", "JPEG_NOISE", "kernel_support", "largest_support",
+    "informative_region", "region_side",
 ]

@@ -27,7 +27,7 @@ OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
            "noise": "--noise", "lam": "--lam", "p": "--p", "max_iter": "--max-iter",
            "sigma": "--sigma", "boundary": "--boundary", "image": "input",
            "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel",
-           "model": "--model"}
+           "model": "--model", "kernel_region": "--kernel-region"}
 
 
 def _message(exc: ProxdeblurError) -> str:

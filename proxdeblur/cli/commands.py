@@ -111,6 +111,21 @@ def _kernel_options(args) -> dict:
     return {**options, "noise": args.noise}
 
 
+def _kernel_region(text: str, kernel_size):
+    """``--kernel-region``: "auto", "full" (None) or a side of at least three kernel sides."""
+    if text in ("auto", "full"):
+        return None if text == "full" else text
+    smallest = 3 * max(kernel_size)
+    try:
+        side = int(text)
+    except ValueError:
+        side = None
+    if side is None or side < smallest:
+        raise InvalidArgumentError("--kernel-region", f"auto, full or a side of at least three "
+                                   f"kernel sides ({smallest} px)", repr(text))
+    return side
+
+
 def run_deblur(args) -> int:
     from .. import deblurring, io
     from ..blind import kernel_support
@@ -120,6 +135,7 @@ def run_deblur(args) -> int:
                                    " ".join(map(str, args.kernel_size)))
     _check_positive("--lam", args.lam)
     image_step, kernel_options = _latent_step(args), _kernel_options(args)
+    region = _kernel_region(args.kernel_region, args.kernel_size)
     check_inputs([("input", args.input)])
     outputs = [Output("--output", args.output)]
     if args.kernel_out is not None:
@@ -133,7 +149,7 @@ def run_deblur(args) -> int:
     restored, kernel, info = deblurring.deblur(
         image, size, prior=args.prior, image_step=image_step, kernel_options=kernel_options,
         deconvolve_options={} if args.lam is None else {"lam": args.lam},
-        progress=not args.quiet, warn=False)
+        kernel_region=region, progress=not args.quiet, warn=False)
     seconds = time.perf_counter() - start
     io.write_image(args.output, restored, bit_depth=bit_depth)
     if args.kernel_out is not None:

@@ -128,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="noise level ([0, 1] scale) that sets the kernel estimate's floor "
                         "of the l0 weight; None: estimated, and at least 0.01 for JPEG input; "
                         "0.02 can rescue a kernel of branches or dots on a processed photo")
+    deblur.add_argument("--kernel-region", default="auto", metavar="auto|full|SIDE",
+                        help="window the kernel is estimated on: auto (the most informative "
+                        "window of 40 kernel sides, at least 1024 px; smaller images whole), "
+                        "full (the whole image) or a side in pixels")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
     add_output_options(deblur)

@@ -109,6 +109,8 @@ CASES = [
     ("deblur blur.png --kernel-size 9 -o r.png --generator gcm_generator", "--generator"),
     ("deblur blur.png --kernel-size 9 -o r.png --image-step gcm --generator nope", "--generator"),
     ("deblur sub --kernel-size 9 -o r.png", "input"),
+    ("deblur blur.png --kernel-size 9 -o r.png --kernel-region big", "--kernel-region"),
+    ("deblur blur.png --kernel-size 9 -o r.png --kernel-region 26", "--kernel-region"),
     # denoise
     ("denoise blur.png --sigma 60 -o d.png", "--sigma"),
     ("denoise blur.png --sigma -1 -o d.png", "--sigma"),
