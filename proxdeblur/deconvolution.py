@@ -78,6 +78,10 @@ DENOISER_NAMES = bundled_names("denoiser") + DENOISER_COMBINATIONS
 #: with noise 2.55/255 and 5.1/255 both bundled denoisers peak at λ ≈ 0.4–0.5, and
 #: DPIR's 0.23 loses 0.9–1.7 dB there.
 PNP_LAMBDA = 0.45
+#: From this many pixels per channel on, the u-step's conjugate gradients run in float32
+#: (twice as fast; the restoration moves by ~1e-4 at most, ``benchmarks/RESULTS.md``);
+#: smaller images — Levin et al.'s among them — keep float64 and their exact results.
+SINGLE_PRECISION_PIXELS = 1 << 20
 #: σ_m, the error floor of a real capture (kernel mismatch, exposure, 8-bit steps)
 #: that the noise estimate does not see: Levin et al. 2009 (σ̂_n ≈ 0.5/255) needs a
 #: weight ten times ``λσ̂_n²``. With it the weight on Levin is what the old rule
@@ -268,7 +272,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         previous u. Default 4 for the classical priors (``CG_ITERATIONS``:
         consecutive u differ little; more gains up to 0.1 dB at up to 3× the
         time) and 16 for a denoiser (``PNP_CG_ITERATIONS``: 2 → 16 gains 0.5 dB
-        on the first eight images of Levin et al. 2009).
+        on the first eight images of Levin et al. 2009). They run in float32 from a
+        megapixel per channel on (``SINGLE_PRECISION_PIXELS``).
     reference : ndarray, optional
         Ground truth of the input's shape: adds ``"psnr"`` to the history.
     callback : callable, optional
@@ -310,11 +315,13 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
     track = return_result or callback is not None
 
+    precision = "single" if y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS else "double"
+
     def solve(observation: np.ndarray) -> SolverResult:
         return hqs(operator, observation, prior, rho=rho_first, rho_growth=growth,
                    rho_max=rho_last, max_iter=max_iter, tol=0.0, callback=callback,
                    reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
-                   progress=progress, track_objective=track)
+                   cg_precision=precision, progress=progress, track_objective=track)
 
     if y.ndim == 3 and not (track or reference is not None):
         # The channels are independent problems (the prior is channel-wise): solved one

@@ -129,9 +129,10 @@ def _power_iteration(op: LinearOperator, shape: tuple, iterations: int = 50,
 
 
 @lru_cache(maxsize=32)
-def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple) -> np.ndarray:
+def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple, single: bool) -> np.ndarray:
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kshape)
-    return transfer_function(kernel, grid, workers=_workers(grid))
+    transfer = transfer_function(kernel, grid, workers=_workers(grid))
+    return transfer.astype(np.complex64) if single else transfer
 
 
 class Convolution(LinearOperator):
@@ -201,14 +202,15 @@ class Convolution(LinearOperator):
         return np.pad(y, width, mode="edge")
 
     # -- Fourier helpers ----------------------------------------------------------
-    def transfer_function(self, grid) -> np.ndarray:
-        """``rfft2`` of the kernel zero-padded to ``grid`` with its centre at the origin."""
+    def transfer_function(self, grid, single: bool = False) -> np.ndarray:
+        """``rfft2`` of the kernel zero-padded to ``grid`` with its centre at the origin
+        (complex64 with ``single``, for float32 images: their transforms stay single)."""
         grid = _spatial(grid)
         if grid[0] < self.kernel.shape[0] or grid[1] < self.kernel.shape[1]:
             raise InvalidArgumentError(
                 "x", f"an image at least as large as the kernel {self.kernel.shape}", grid
             )
-        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid)
+        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid, bool(single))
 
     def _fft_grid(self, shape) -> tuple[int, int]:
         if self.boundary == "circular":
@@ -216,7 +218,7 @@ class Convolution(LinearOperator):
         return fast_len(shape[0]), fast_len(shape[1])
 
     def _circular(self, x: np.ndarray, grid, conjugate: bool = False) -> np.ndarray:
-        transfer = self.transfer_function(grid)
+        transfer = self.transfer_function(grid, single=x.dtype == np.float32)
         if conjugate:
             transfer = transfer.conj()
         return irfft2(rfft2(x, grid) * _broadcast(transfer, x.ndim), grid)
@@ -230,7 +232,8 @@ class Convolution(LinearOperator):
     def _valid_adjoint(self, y: np.ndarray, latent_shape) -> np.ndarray:
         ph, pw = self._pad
         grid = self._fft_grid(latent_shape)
-        padded = np.zeros(grid + y.shape[2:], dtype=np.float64)
+        padded = np.zeros(grid + y.shape[2:],
+                          dtype=np.float32 if y.dtype == np.float32 else np.float64)
         padded[ph : ph + y.shape[0], pw : pw + y.shape[1]] = y
         full = self._circular(padded, grid, conjugate=True)
         return full[: latent_shape[0], : latent_shape[1]]

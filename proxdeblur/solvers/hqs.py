@@ -99,8 +99,11 @@ def split_prior(prior, shape) -> Split:
 def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth: float = 1.0,
              rho_max: float | None = None, max_iter: int = 50, x_step: str = "exact",
              step: float | None = None, x0=None, cg_tol: float = 1e-6,
-             cg_max_iter: int = 100, track_objective: bool = True) -> Iterator[IterationState]:
+             cg_max_iter: int = 100, cg_precision: str = "double",
+             track_objective: bool = True) -> Iterator[IterationState]:
     """Generator form of :func:`hqs`: yields the state after each iteration."""
+    if cg_precision not in ("single", "double"):
+        raise InvalidArgumentError("cg_precision", "'single' or 'double'", repr(cg_precision))
     y = as_image(y, "y", min_side=1)
     rho = check_positive(rho, "rho")
     rho_growth = check_positive(rho_growth, "rho_growth")
@@ -141,7 +144,8 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
         if x_step == "exact":
             if system_rho != rho:
                 system = QuadraticSystem([(1.0, operator), (rho, D)], 0.0, x.shape,
-                                         tol=cg_tol, max_iter=cg_max_iter)
+                                         tol=cg_tol, max_iter=cg_max_iter,
+                                         single=cg_precision == "single")
                 system_rho = rho
             if du is None:  # z is not needed afterwards: never store it
                 z, rhs = None, split.shrink_adjoint(x, 1.0 / rho, rho, aty)
@@ -171,8 +175,8 @@ def hqs(operator: LinearOperator, y, prior, rho: float = 1.0, rho_growth: float 
         max_iter: int = 50, tol: float = 1e-5,
         callback: Callable[[IterationState], object] | None = None, reference=None, *,
         rho_max: float | None = None, x_step: str = "exact", step: float | None = None,
-        x0=None, cg_tol: float = 1e-6, cg_max_iter: int = 100, track_objective: bool = True,
-        progress: bool = False) -> SolverResult:
+        x0=None, cg_tol: float = 1e-6, cg_max_iter: int = 100, cg_precision: str = "double",
+        track_objective: bool = True, progress: bool = False) -> SolverResult:
     """Minimize ``½‖Au − y‖² + φ(u)`` by half-quadratic splitting.
 
     Parameters
@@ -207,6 +211,9 @@ def hqs(operator: LinearOperator, y, prior, rho: float = 1.0, rho_growth: float 
         Starting point (default ``operator.initial_estimate(y)``).
     cg_tol, cg_max_iter : float, int
         Conjugate-gradient settings when the u-step is not closed-form.
+    cg_precision : str
+        ``"double"``, or ``"single"``: the conjugate gradients in float32, about twice
+        as fast on large images (:mod:`proxdeblur.linsolve`).
     track_objective : bool
         Record ``"objective"`` and ``"penalized"`` (costs a forward blur and two
         penalty evaluations per iteration); False for the fastest iterations.
@@ -221,6 +228,7 @@ def hqs(operator: LinearOperator, y, prior, rho: float = 1.0, rho_growth: float 
     """
     states = hqs_iter(operator, y, prior, rho=rho, rho_growth=rho_growth, rho_max=rho_max,
                       max_iter=max_iter, x_step=x_step, step=step, x0=x0, cg_tol=cg_tol,
-                      cg_max_iter=cg_max_iter, track_objective=track_objective)
+                      cg_max_iter=cg_max_iter, cg_precision=cg_precision,
+                      track_objective=track_objective)
     return run(states, tol=tol, callback=callback, reference=reference, progress=progress,
                description="HQS", total=max_iter)

@@ -1,0 +1,51 @@
+"""The float32 conjugate gradients of large deconvolutions, against float64."""
+
+import numpy as np
+import pytest
+
+from proxdeblur import Convolution, InvalidArgumentError
+from proxdeblur.kernels import motion_kernel
+from proxdeblur.linsolve import QuadraticSystem
+from proxdeblur.operators import FiniteDifference
+from proxdeblur.priors.classical import LpGradient
+from proxdeblur.solvers import hqs
+
+
+@pytest.mark.parametrize("boundary", ["valid", "symmetric", "circular"])
+def test_float32_blur_stays_float32_and_keeps_its_adjoint(boundary):
+    rng = np.random.default_rng(0)
+    blur = Convolution(motion_kernel(9, seed=2), boundary)
+    x = rng.random((40, 52)).astype(np.float32)
+    y = rng.random(blur.output_shape(x.shape)).astype(np.float32)
+    ax, aty = blur.forward(x), blur.adjoint(y)
+    assert ax.dtype == np.float32 and aty.dtype == np.float32
+    lhs, rhs = float(np.vdot(ax.astype(float), y)), float(np.vdot(x.astype(float), aty))
+    assert lhs == pytest.approx(rhs, rel=1e-5)
+    np.testing.assert_allclose(ax, blur.forward(x.astype(float)), atol=1e-5)
+
+
+def test_single_precision_pcg_matches_double_to_float32_accuracy():
+    rng = np.random.default_rng(1)
+    blur = Convolution(motion_kernel(11, seed=3), "valid")
+    shape = (80, 96)
+    terms = [(1.0, blur), (0.05, FiniteDifference())]
+    rhs = blur.adjoint(rng.random(blur.output_shape(shape)))
+    double = QuadraticSystem(terms, 0.0, shape, tol=1e-6, max_iter=200).solve(rhs)
+    single = QuadraticSystem(terms, 0.0, shape, tol=1e-6, max_iter=200, single=True).solve(rhs)
+    assert single.x.dtype == np.float64 and single.method == "pcg"
+    assert single.residual <= 1e-6 and abs(single.iterations - double.iterations) <= 1
+    error = np.linalg.norm(single.x - double.x) / np.linalg.norm(double.x)
+    assert error < 1e-5  # float32 arithmetic does not limit a 1e-6 residual
+
+
+def test_hqs_in_single_precision_restores_as_double_does(camera_small):
+    blur = Convolution(motion_kernel(9, seed=4), "valid")
+    y = blur.forward(camera_small)
+    prior = LpGradient(3e-4, 0.8)
+    runs = {precision: hqs(blur, y, prior, rho=1e-3, rho_growth=3.0, max_iter=6, tol=0.0,
+                           cg_max_iter=4, cg_precision=precision, track_objective=False).x
+            for precision in ("double", "single")}
+    difference = runs["single"] - runs["double"]
+    assert np.sqrt(np.mean(difference**2)) < 1e-4  # > 80 dB between the two
+    with pytest.raises(InvalidArgumentError, match="cg_precision"):
+        hqs(blur, y, prior, max_iter=1, cg_precision="half")
