@@ -152,6 +152,7 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
     kernel, estimate = estimate_kernel(evidence, kernel_size, image_step=image_step,
                                        progress=progress, **(kernel_options or {}))
     kernel_seconds = time.perf_counter() - start
+    del luminance, evidence  # a photograph's luminance is not needed by the deconvolution
     restored = deconvolve(y, kernel, prior=prior, progress=progress,
                           **(deconvolve_options or {}))
     info = DeblurInfo(estimate=estimate, warnings=list(estimate.warnings), region=region,

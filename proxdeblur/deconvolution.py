@@ -328,9 +328,14 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         # after the other on contiguous 2-D arrays, the same restoration to rounding
         # (1e-13) 1.6x faster than the batched solve, whose transforms and shrinkages
         # run over a strided channel axis. The batched solve keeps one history.
-        channels = [solve(np.ascontiguousarray(y[..., c], dtype=np.float64)).x
-                    for c in range(y.shape[2])]
-        return centre_crop(np.stack(channels, axis=2), y.shape).astype(y.dtype, copy=True)
+        # Each channel's restoration goes straight into the output (no list of
+        # latents, no stack, no second copy for the dtype).
+        restored = np.empty(y.shape, dtype=y.dtype)
+        for c in range(y.shape[2]):
+            latent = solve(np.ascontiguousarray(y[..., c], dtype=np.float64)).x
+            restored[..., c] = centre_crop(latent, y.shape[:2])
+            del latent
+        return restored
     result = solve(y.astype(np.float64))
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored
