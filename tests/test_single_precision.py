@@ -49,3 +49,25 @@ def test_hqs_in_single_precision_restores_as_double_does(camera_small):
     assert np.sqrt(np.mean(difference**2)) < 1e-4  # > 80 dB between the two
     with pytest.raises(InvalidArgumentError, match="cg_precision"):
         hqs(blur, y, prior, max_iter=1, cg_precision="half")
+
+
+@pytest.mark.parametrize("shape,given,precision,iterations", [
+    ((64, 64), None, "double", 4),        # Levin-sized: float64 and the measured default
+    ((1024, 1024), None, "single", 2),    # a megapixel per channel: float32, fewer CG steps
+    ((1024, 1024), 6, "single", 6),       # the caller's count is kept
+])
+def test_deconvolve_picks_the_precision_and_cg_steps_by_size(monkeypatch, shape, given,
+                                                             precision, iterations):
+    import proxdeblur.deconvolution as deconvolution
+    from proxdeblur.solvers.result import SolverResult
+
+    seen = {}
+
+    def recording_hqs(operator, y, prior, **options):
+        seen.update(options)
+        latent = np.zeros(operator.input_shape(y.shape))
+        return SolverResult(latent, {}, 0, False)
+
+    monkeypatch.setattr(deconvolution, "hqs", recording_hqs)
+    deconvolution.deconvolve(np.full(shape, 0.5), motion_kernel(7, seed=0), cg_max_iter=given)
+    assert seen["cg_precision"] == precision and seen["cg_max_iter"] == iterations
