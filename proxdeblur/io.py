@@ -172,6 +172,21 @@ def read_image(path) -> np.ndarray:
     return image
 
 
+#: Values quantized per block by :func:`_quantize` (bounds its float temporaries).
+QUANTIZE_BLOCK = 1 << 22
+
+
+def _quantize(image: np.ndarray, peak: int, dtype) -> np.ndarray:
+    """``round(clip(image, 0, 1) · peak)`` as ``dtype``, a block of rows at a time, so that
+    a 12 MP colour photograph needs no full-size float temporaries (it would need three)."""
+    out = np.empty(image.shape, dtype)
+    rows = max(1, QUANTIZE_BLOCK // max(1, image[0].size))
+    for start in range(0, image.shape[0], rows):
+        block = np.clip(image[start:start + rows], 0, 1) * peak
+        out[start:start + rows] = np.rint(block, out=block)
+    return out
+
+
 def write_image(path, image, bit_depth: int = 8) -> None:
     """Write ``image`` (values clipped to [0, 1]; integer arrays by their range, floats
     off the [0, 1] scale refused, see :func:`~proxdeblur._validation.as_image`) as an
@@ -194,7 +209,7 @@ def write_image(path, image, bit_depth: int = 8) -> None:
         image = image[..., 0]
     peak = 255 if bit_depth == 8 else 65535
     dtype = np.uint8 if bit_depth == 8 else np.uint16
-    data = np.round(np.clip(image, 0, 1) * peak).astype(dtype)
+    data = _quantize(image, peak, dtype)
     with atomic_path(path) as tmp:
         if bit_depth == 16 and data.ndim == 3 and path.suffix.lower() == ".png":
             writer = png.Writer(data.shape[1], data.shape[0], greyscale=False, bitdepth=16)

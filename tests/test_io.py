@@ -83,3 +83,18 @@ def test_bad_write_arguments(tmp_path):
         io.write_image(tmp_path / "a.xyz", np.zeros((4, 4)))
     with pytest.raises(InvalidArgumentError, match="^image:"):
         io.write_image(tmp_path / "a.png", np.full((4, 4), np.nan))
+
+
+@pytest.mark.parametrize("shape", [(37, 23), (37, 23, 3), (1, 5)])
+def test_blockwise_quantization_equals_the_whole_array_formula(monkeypatch, shape):
+    """Writing quantizes a few rows at a time (bounded memory) to the same codes as
+    round(clip(x, 0, 1) · peak), ties to even included."""
+    import proxdeblur.io as io_module
+
+    monkeypatch.setattr(io_module, "QUANTIZE_BLOCK", 50)  # several blocks, a ragged last one
+    rng = np.random.default_rng(3)
+    x = rng.random(shape) * 1.4 - 0.2
+    x.flat[:3] = [0.5 / 255, 1.5 / 255, 2.5 / 255]  # exact ties
+    for peak, dtype in ((255, np.uint8), (65535, np.uint16)):
+        expected = np.round(np.clip(x, 0, 1) * peak).astype(dtype)
+        np.testing.assert_array_equal(io_module._quantize(x, peak, dtype), expected)
