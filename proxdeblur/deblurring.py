@@ -28,7 +28,7 @@ from .blind import (
     kernel_support,
     region_side,
 )
-from .blind.estimate import LUMINANCE
+from .blind.estimate import luminance as kernel_luminance
 from .deconvolution import check_arguments, deconvolve
 from .errors import InvalidArgumentError
 
@@ -144,9 +144,7 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
                                    f"shape {y.shape}")
     check_arguments(prior, **(deconvolve_options or {}))  # before the kernel's long estimate
     side = _region_side(kernel_region, kernel_support(kernel_size, y.shape))
-    luminance = y[..., 0] if y.ndim == 3 and y.shape[2] == 1 else y
-    if luminance.ndim == 3:
-        luminance = luminance @ LUMINANCE
+    luminance = kernel_luminance(y[..., 0] if y.ndim == 3 and y.shape[2] == 1 else y)
     region = None if side is None else informative_region(luminance, side)
     evidence = luminance if region is None else luminance[region]
     kernel, estimate = estimate_kernel(evidence, kernel_size, image_step=image_step,

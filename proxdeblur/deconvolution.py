@@ -302,8 +302,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if k.shape[0] > y.shape[0] or k.shape[1] > y.shape[1]:
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image {y.shape[:2]}",
                                    k.shape)
-    if (cg_max_iter is None and not _is_denoiser(prior)
-            and y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS):
+    large = y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS
+    if cg_max_iter is None and large and not _is_denoiser(prior):
         cg_max_iter = LARGE_CG_ITERATIONS
     plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last) = _checked(
         prior, lam, p, boundary, max_iter, rho, cg_max_iter)
@@ -324,7 +324,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
     track = return_result or callback is not None
 
-    precision = "single" if y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS else "double"
+    precision = "single" if large else "double"
 
     def solve(observation: np.ndarray) -> SolverResult:
         return hqs(operator, observation, prior, rho=rho_first, rho_growth=growth,

@@ -44,7 +44,8 @@ from .pyramid import (
 )
 from .refine import hyper_laplacian_restore
 
-__all__ = ["AlternationState", "estimate_kernel_iter", "estimate_kernel", "LUMINANCE"]
+__all__ = ["AlternationState", "estimate_kernel_iter", "estimate_kernel", "luminance",
+           "LUMINANCE"]
 
 #: Rec. 709 luminance weights: a colour image's kernel is estimated on its luminance.
 LUMINANCE = np.array([0.2125, 0.7154, 0.0721])
@@ -76,7 +77,9 @@ class AlternationState:
     estimate: KernelEstimate | None = None
 
 
-def _luminance(image) -> np.ndarray:
+def luminance(image) -> np.ndarray:
+    """The gray image the kernel is estimated on: ``image`` validated, colour reduced by
+    :data:`LUMINANCE`, a constant image refused."""
     y = as_image(image, "image", min_side=16, unit=True)
     if y.ndim == 3:
         if y.shape[2] != 3:
@@ -106,7 +109,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     opts = resolve_options(options, **settings)
     pyramid, schedule, kopts = opts.pyramid, opts.schedule, opts.kernel
     step = make_latent_step(image_step)
-    y = _luminance(image)
+    y = luminance(image)
     ksize = kernel_support(kernel_size, y.shape)
     noise = schedule.noise
     if noise is None:

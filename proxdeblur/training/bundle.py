@@ -34,17 +34,24 @@ def half_precision(saved: dict) -> dict:
     return {**saved, "state_dict": state}
 
 
-def _restorer_validation(saved: dict) -> float:
-    """The run's held-out validation PSNR (:func:`.restorer.validation_psnr`) of ``saved``."""
-    from ..priors.zoo import ARCHITECTURES
-    from .restorer import validation_pairs, validation_psnr
+def _validation_pairs(meta: dict) -> list:
+    """The run's held-out validation pairs (:func:`.restorer.validation_pairs`), from its record."""
+    from .data import load_split
+    from .restorer import validation_pairs
 
-    meta = saved["meta"]
+    _, held_out = load_split(meta["data"], meta["holdout_images"])
+    return validation_pairs(held_out, meta["seed"], meta["patch"], jpeg=meta.get("jpeg", 0.0),
+                            bank=meta.get("bank", 1024))
+
+
+def _validation_psnr(saved: dict, pairs: list) -> float:
+    """The validation PSNR (:func:`.restorer.validation_psnr`) of the weights ``saved``."""
+    from ..priors.zoo import ARCHITECTURES
+    from .restorer import validation_psnr
+
     model = ARCHITECTURES[saved["architecture"]](**saved["config"])
     model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})
     model.eval()
-    pairs = validation_pairs(meta["data"], meta["holdout_images"], meta["seed"], meta["patch"],
-                             jpeg=meta.get("jpeg", 0.0), bank=meta.get("bank", 1024))
     with torch.inference_mode():
         return validation_psnr(model, pairs)
 
@@ -69,7 +76,8 @@ def bundle(weights, out, *, name: str, role: str, extra: dict | None = None) -> 
             "training_machine": "2-core CPU, no GPU, bfloat16 autocast forward pass",
             "training_record": meta, "validation_curve": curve}
     if role == "restorer":
-        full, stored = _restorer_validation(saved), _restorer_validation(half)
+        pairs = _validation_pairs(saved["meta"])
+        full, stored = _validation_psnr(saved, pairs), _validation_psnr(half, pairs)
         card["storage"] = (f"float16 (loaded into float32 parameters); held-out validation "
                            f"PSNR {stored:.3f} dB from the float16 file against {full:.3f} dB "
                            f"from the float32 weights")

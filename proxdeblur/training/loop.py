@@ -74,11 +74,7 @@ class TrainingTask:
     random_state: Callable
     set_random_state: Callable
     validation_name: str = "validation"
-    loss: Callable = None  # set in __post_init__: the mean squared error
-
-    def __post_init__(self):
-        if self.loss is None:
-            self.loss = mean_squared_error
+    loss: Callable = mean_squared_error
 
 
 def _save(obj, path: Path) -> None:

@@ -38,10 +38,9 @@ LOSSES = {"l1": mean_absolute_error, "l2": mean_squared_error}
 VALIDATION_PAIRS = 16
 
 
-def validation_pairs(data, holdout: int, seed: int, patch: int, *, jpeg: float = 0.0,
+def validation_pairs(held_out, seed: int, patch: int, *, jpeg: float = 0.0,
                      bank: int = 1024) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The run's fixed held-out pairs: the last ``holdout`` images of ``data``, seed + 1."""
-    _, held_out = load_split(data, holdout)
+    """The run's fixed pairs of its held-out images (:func:`.data.load_split`), seed + 1."""
     validation = BlurPairSampler(held_out, patch, seed=seed + 1, jpeg=jpeg, bank=bank)
     return [validation.pair() for _ in range(VALIDATION_PAIRS)]
 
@@ -74,10 +73,10 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
     if loss not in LOSSES:
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     torch.manual_seed(seed)
-    train, _ = load_split(data, holdout)
+    train, held_out = load_split(data, holdout)
     sampler = BlurPairSampler(train, patch, seed=seed, jpeg=jpeg, bank=bank,
                               sizes=tuple(kernel_sizes))
-    pairs = validation_pairs(data, holdout, seed, patch, jpeg=jpeg, bank=bank)
+    pairs = validation_pairs(held_out, seed, patch, jpeg=jpeg, bank=bank)
     model = DMPHN(channels=1, width=width, levels=tuple(levels), stacks=stacks)
 
     def make_batch():
