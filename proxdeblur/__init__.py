@@ -8,7 +8,7 @@ The curated public API. Submodules: :mod:`proxdeblur.operators`,
 
 from importlib import metadata as _metadata
 
-from . import blind, io, kernels, metrics, operators, priors, shrinkage, solvers
+from . import batch, blind, io, kernels, metrics, operators, priors, shrinkage, solvers
 from .blind import estimate_kernel
 from .deblurring import deblur
 from .deconvolution import deconvolve
@@ -56,6 +56,7 @@ __all__ = [
     "aligned_ssim",
     "error_ratio",
     "kernel_similarity",
+    "batch",
     "blind",
     "io",
     "kernels",

@@ -11,11 +11,17 @@ import os
 import numpy as np
 import scipy.fft as sfft
 
-__all__ = ["rfft2", "irfft2", "broadcast", "fast_len", "workers"]
+__all__ = ["rfft2", "irfft2", "broadcast", "fast_len", "workers", "set_workers"]
 
 _WORKERS = os.cpu_count() or 1
 #: Below this many pixels a transform is faster on one thread than on several.
 PARALLEL_FFT_SIZE = 1 << 18
+
+
+def set_workers(n: int) -> None:
+    """Use at most ``n`` threads per transform (a process among several on one machine)."""
+    global _WORKERS
+    _WORKERS = max(1, int(n))
 
 
 def workers(shape) -> int:

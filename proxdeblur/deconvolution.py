@@ -41,16 +41,16 @@ DEFAULT_LAM = {
 PRIOR_NAMES = tuple(DEFAULT_LAM)
 
 
-def noise_scale(image: np.ndarray) -> float:
+def noise_scale(image: np.ndarray | None = None, sigma: float | None = None) -> float:
     """Factor by which the default prior weight grows with the image's noise.
 
-    ``max(1, σ̂^1.5 / 3e-4)`` with σ̂ scikit-image's wavelet (MAD) estimate of
-    the noise standard deviation. Chosen on ``camera`` blurred by a 19×19
-    motion kernel with Gaussian noise σ = 0.5, 1, 2% (best λ ≈ 2.5e-4, 1e-3,
+    ``max(1, σ̂^1.5 / 3e-4)`` with σ̂ ``sigma`` when given, else scikit-image's
+    wavelet (MAD) estimate of the noise standard deviation of ``image``. Chosen
+    on ``camera`` blurred by a 19×19 motion kernel with Gaussian noise σ = 0.5, 1, 2% (best λ ≈ 2.5e-4, 1e-3,
     2e-3) and on Levin et al. 2009 (σ̂ ≈ 0.002, where kernel error rather
     than noise sets λ = 3e-4: hence the floor).
     """
-    sigma = estimate_noise(image)
+    sigma = estimate_noise(image) if sigma is None else float(sigma)
     return max(1.0, sigma**1.5 / 3e-4) if np.isfinite(sigma) else 1.0
 
 
@@ -150,12 +150,12 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
                         cycle=PNP_CYCLE if cycle is None else cycle)
 
 
-def _pnp_deconvolve(y, k, prior, *, boundary, lam, max_iter, cg_max_iter, reference,
+def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, reference,
                     callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
     denoiser = pnp_denoiser(prior)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
-    noise = estimate_noise(y)
+    noise = estimate_noise(y) if noise is None else noise
     weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, max_iter, lam)
     plug = copy.copy(denoiser)  # the caller's denoiser keeps its own cycle
     if isinstance(plug, Cyclic):
@@ -175,9 +175,11 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, max_iter, cg_max_iter, refere
     return (restored, result) if return_result else restored
 
 
-def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter):
+def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise=None):
     """:func:`deconvolve`'s arguments that do not depend on the image, checked:
     ``(plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last))``."""
+    if noise is not None and not (np.isfinite(noise) and noise >= 0):
+        raise InvalidArgumentError("noise", "a finite number >= 0 (or None: estimated)", noise)
     if boundary not in BOUNDARY_MODES:
         raise InvalidArgumentError("boundary", f"one of {BOUNDARY_MODES}", repr(boundary))
     max_iter = check_int(max_iter, "max_iter")
@@ -218,11 +220,12 @@ def check_arguments(prior="hyper-laplacian", **options) -> None:
     bound.apply_defaults()
     a = bound.arguments
     _checked(a["prior"], a["lam"], a["p"], a["boundary"], a["max_iter"], a["rho"],
-             a["cg_max_iter"])
+             a["cg_max_iter"], a["noise"])
 
 
 def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: float | None = None,
-               p: float = 0.8, boundary: str = "valid", max_iter: int = 10,
+               p: float = 0.8, noise: float | None = None, boundary: str = "valid",
+               max_iter: int = 10,
                rho: tuple[float, float] = (1e-3, 10.0), cg_max_iter: int | None = None,
                reference=None, callback: Callable | None = None, progress: bool = False,
                return_result: bool = False):
@@ -262,6 +265,11 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         with the estimated noise level. For a denoiser, DPIR's λ (default ``PNP_LAMBDA`` = 0.45).
     p : float
         Exponent of the hyper-Laplacian prior, in (0, 1].
+    noise : float, optional
+        Standard deviation of the noise ([0, 1] scale) that sets the default
+        weight (:func:`noise_scale`) or the PnP schedule; None: estimated from the
+        image. Pass it when known, or when pieces of one image must share it
+        (:mod:`proxdeblur.chunked`).
     boundary : str
         Observation model at the border (see
         :class:`~proxdeblur.operators.Convolution`); ``"valid"`` (default)
@@ -306,15 +314,16 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if cg_max_iter is None and large and not _is_denoiser(prior):
         cg_max_iter = LARGE_CG_ITERATIONS
     plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last) = _checked(
-        prior, lam, p, boundary, max_iter, rho, cg_max_iter)
+        prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise)
     if plug_and_play:
-        return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, max_iter=max_iter,
+        return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, noise=noise,
+                               max_iter=max_iter,
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):
         name = prior
         if lam is None:
-            lam = DEFAULT_LAM[name] * noise_scale(y)
+            lam = DEFAULT_LAM[name] * noise_scale(y, noise)
         prior = make_prior(name, lam, p)
     operator = Convolution(k, boundary)
     growth = (rho_last / rho_first) ** (1.0 / max(max_iter - 1, 1))

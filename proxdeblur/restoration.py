@@ -18,7 +18,7 @@ from .errors import ImageFileError, InvalidArgumentError
 from .priors.base import Restorer
 from .priors.bundled import bundled_names, check_network_name
 
-__all__ = ["restore", "get_restorer", "DEFAULT_RESTORER", "RESTORE_TILE", "RESTORE_OVERLAP"]
+__all__ = ["restore", "get_restorer", "DEFAULT_RESTORER", "RESTORER_NAMES", "RESTORE_TILE", "RESTORE_OVERLAP"]
 
 #: The restorer :func:`restore` uses unless told otherwise (bundled; model card:
 #: ``priors/weights/dmphn_gray.json``).
@@ -28,6 +28,9 @@ DEFAULT_RESTORER = "dmphn"
 #: twice over, so that tiles agree where they are blended.
 RESTORE_TILE = 512
 RESTORE_OVERLAP = 128
+#: The bundled restorers of photographs (the GCM generator restores gradient fields
+#: inside GCM, not photographs).
+RESTORER_NAMES = tuple(n for n in bundled_names("restorer") if n != "gcm_generator")
 
 
 @functools.lru_cache(maxsize=4)
@@ -43,9 +46,7 @@ def get_restorer(model=DEFAULT_RESTORER, device=None, precision: str = "auto"):
     path loaded once per process and setting."""
     if isinstance(model, Restorer):
         return model
-    # the GCM generator restores gradient fields inside GCM, not photographs
-    name = check_network_name(model, "restorer", "model", names=tuple(
-        n for n in bundled_names("restorer") if n != "gcm_generator"))
+    name = check_network_name(model, "restorer", "model", names=RESTORER_NAMES)
     try:
         return _cached(name, None if device is None else str(device), precision)
     except InvalidArgumentError as exc:  # load_prior's own argument is this one's model

@@ -105,3 +105,20 @@ def test_noise_adaptive_default_helps_on_noisy_input(camera_small):
     noisy = blurred + 0.02 * np.random.default_rng(2).standard_normal(blurred.shape)
     truth = camera_small[4:-4, 4:-4]
     assert psnr(deconvolve(noisy, kernel), truth) > psnr(deconvolve(noisy, kernel, lam=3e-4), truth)
+
+
+def test_given_noise_level_replaces_the_estimate(camera_small):
+    from scipy.signal import fftconvolve
+
+    from proxdeblur.noise import estimate_noise
+
+    kernel = motion_kernel(7)
+    noisy = fftconvolve(camera_small, kernel, mode="same") + 0.02 * np.random.default_rng(
+        3).standard_normal(camera_small.shape)
+    estimated = deconvolve(noisy, kernel, max_iter=3)
+    same = deconvolve(noisy, kernel, max_iter=3, noise=estimate_noise(noisy))
+    np.testing.assert_array_equal(estimated, same)
+    quiet = deconvolve(noisy, kernel, max_iter=3, noise=0.0)  # the low-noise weight: sharper
+    assert np.abs(np.diff(quiet, axis=1)).mean() > np.abs(np.diff(estimated, axis=1)).mean()
+    with pytest.raises(InvalidArgumentError, match="noise"):
+        deconvolve(noisy, kernel, noise=-1.0)

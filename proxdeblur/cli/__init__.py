@@ -3,7 +3,8 @@
 ``demo`` runs the library on a built-in example; ``deconv`` removes a known blur
 from an image file; ``deblur`` an unknown one (estimating the kernel); ``denoise``
 removes Gaussian noise with a bundled network; ``zoo`` lists the bundled networks;
-``train`` trains one; ``bench levin`` runs the blind benchmark of Levin et al. 2009.
+``train`` trains one; ``batch`` runs one of these tasks on a folder of images on
+Dask distributed; ``bench levin`` runs the blind benchmark of Levin et al. 2009.
 User errors print one line on stderr and exit with status 2; inputs are never
 overwritten and outputs are written atomically. Modules: :mod:`.parser` (options),
 :mod:`.commands` (handlers), :mod:`.demo`, :mod:`.plots`, :mod:`.files`.
@@ -27,7 +28,9 @@ OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
            "noise": "--noise", "lam": "--lam", "p": "--p", "max_iter": "--max-iter",
            "sigma": "--sigma", "boundary": "--boundary", "image": "input",
            "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel",
-           "model": "--model", "kernel_region": "--kernel-region"}
+           "model": "--model", "kernel_region": "--kernel-region", "input_dir": "IN_DIR",
+           "output_dir": "OUT_DIR", "reference_dir": "--reference", "report": "--report",
+           "suffix": "--suffix", "workers": "--workers", "bit_depth": "--bit-depth"}
 
 
 def _message(exc: ProxdeblurError) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .batch import add_batch_parser
 from .commands import (
     DEFAULT_GENERATOR,
     run_bench,
@@ -16,6 +17,7 @@ from .commands import (
     run_zoo,
 )
 from .demo import run_demo
+from .options import add_output_options
 
 __all__ = ["build_parser", "EXIT_USAGE"]
 
@@ -31,15 +33,6 @@ class _Parser(argparse.ArgumentParser):
 
 def _formatter(prog):
     return argparse.ArgumentDefaultsHelpFormatter(prog, max_help_position=32)
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """--bit-depth, --force and --quiet, shared by the commands that write an image."""
-    parser.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
-                        help="output bit depth; None keeps the input's")
-    parser.add_argument("--force", action="store_true",
-                        help="replace existing output files (never an input)")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a bundled restorer or a weights file")
     add_output_options(restore)
     restore.set_defaults(run=run_restore)
+
+    add_batch_parser(sub, _formatter)
 
     zoo = sub.add_parser("zoo", formatter_class=_formatter,
                          help="list the bundled learned priors and their model cards",

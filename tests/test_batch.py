@@ -1,0 +1,196 @@
+"""``proxdeblur.batch``: folders of images on Dask distributed (threads of this process)."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+from scipy.signal import fftconvolve
+
+from proxdeblur import io
+from proxdeblur.batch import REPORT_NAME, BatchTask, MissingDependencyError, local_client, run_batch
+from proxdeblur.cli import main
+from proxdeblur.errors import InvalidArgumentError
+from proxdeblur.kernels import motion_kernel
+
+
+@pytest.fixture(scope="module")
+def client():
+    client = local_client(2, processes=False)
+    yield client
+    cluster = client.cluster
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def folder(tmp_path, camera_small):
+    """Four blurred images, one corrupt file, a kernel; sharp references."""
+    kernel = motion_kernel(7)
+    np.save(tmp_path / "k.npy", kernel)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "ref").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        sharp = np.rot90(camera_small, i)
+        blurred = fftconvolve(sharp, kernel, mode="same") + 0.005 * rng.standard_normal(sharp.shape)
+        io.write_image(tmp_path / "in" / f"im{i}.png", blurred)
+        io.write_image(tmp_path / "ref" / f"im{i}.png", sharp)
+    (tmp_path / "in" / "broken.png").write_bytes(b"\x89PNG but not really")
+    return tmp_path
+
+
+def _statuses(records):
+    return {r["file"]: r["status"] for r in records}
+
+
+def test_batch_completes_around_a_corrupt_file_and_keeps_an_earlier_result(folder, client):
+    out = folder / "out"
+    out.mkdir()
+    io.write_image(out / "im1.png", np.full((96, 96), 0.5))  # an earlier result, kept as is
+    before = (out / "im1.png").read_bytes()
+    records = run_batch(folder / "in", out, BatchTask("deconv", {"kernel": folder / "k.npy"}),
+                        reference_dir=folder / "ref", client=client)
+    assert _statuses(records) == {"broken.png": "error", "im0.png": "done", "im1.png": "skipped",
+                                  "im2.png": "done", "im3.png": "done"}
+    assert "broken.png" in records[0]["error"]
+    assert (out / "im1.png").read_bytes() == before
+    assert not (out / "broken.png").exists()
+    report = json.loads((out / REPORT_NAME).read_text())
+    assert report["completed"] == report["images"] == 5
+    assert report["options"]["kernel"] == str(folder / "k.npy")
+    done = [r for r in report["records"] if r["status"] == "done"]
+    assert all(r["seconds"] > 0 and r["psnr"] > 20 and 0 < r["ssim"] <= 1 for r in done)
+    for name in ("im0.png", "im2.png", "im3.png"):  # a restoration, sharper than its input
+        truth = io.read_image(folder / "ref" / name)
+        gain = io.read_image(out / name) - truth
+        assert np.mean(gain**2) < np.mean((io.read_image(folder / "in" / name) - truth) ** 2)
+
+
+def test_batch_resumes_and_force_redoes(folder, client):
+    task, out = BatchTask("denoise", {"sigma": 0.01}), folder / "out"
+    first = run_batch(folder / "in", out, task, client=client)
+    assert sum(r["status"] == "done" for r in first) == 4
+    second = run_batch(folder / "in", out, task, client=client)
+    assert _statuses(second) == {"broken.png": "error", **{f"im{i}.png": "skipped" for i in range(4)}}
+    forced = run_batch(folder / "in", out, task, client=client, force=True)
+    assert sum(r["status"] == "done" for r in forced) == 4
+
+
+def test_a_file_in_the_way_is_left_alone(folder, client):
+    out = folder / "out"
+    out.mkdir()
+    (out / "im0.png").write_bytes(b"someone else's file")
+    records = run_batch(folder / "in", out, BatchTask("denoise", {"sigma": 0.01}), client=client)
+    assert _statuses(records)["im0.png"] == "error"
+    assert "force" in records[1]["error"]
+    assert (out / "im0.png").read_bytes() == b"someone else's file"
+
+
+def test_interrupted_batch_leaves_no_partial_file(folder, client):
+    out = folder / "out"
+    out.mkdir()
+    stale = out / ".im2.x1y2z3.png"  # what a worker killed in the middle of a write leaves
+    stale.write_bytes(b"half")
+
+    def interrupt(record):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(folder / "in", out, BatchTask("denoise", {"sigma": 0.01}), client=client,
+                  on_record=interrupt)
+    assert not stale.exists()
+    leftovers = [p for p in out.iterdir() if p.name != REPORT_NAME]
+    assert all(p.name.startswith("im") for p in leftovers)
+    for path in leftovers:  # whatever was written is whole
+        assert io.read_image(path).shape == (96, 96)
+    report = json.loads((out / REPORT_NAME).read_text())
+    assert report["completed"] == 1 and report["images"] == 5
+
+
+def test_one_worker_loads_the_network_once(folder):
+    from proxdeblur import denoising
+
+    denoising._cached.cache_clear()
+    client = local_client(1, processes=False)
+    try:
+        records = run_batch(folder / "in", folder / "out", BatchTask("denoise", {"sigma": 0.02}),
+                            client=client)
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    assert sum(r["status"] == "done" for r in records) == 4
+    assert denoising._cached.cache_info().misses == 1
+
+
+def test_kernel_folder_by_stem(folder, client):
+    kernels = folder / "kernels"
+    kernels.mkdir()
+    for i in range(3):  # im3 has no kernel: its record says so
+        np.save(kernels / f"im{i}.npy", motion_kernel(7))
+    records = run_batch(folder / "in", folder / "out", BatchTask("deconv", {"kernel": kernels}),
+                        client=client)
+    statuses = _statuses(records)
+    assert [statuses[f"im{i}.png"] for i in range(4)] == ["done", "done", "done", "error"]
+    assert "im3" in records[-1]["error"]
+
+
+@pytest.mark.parametrize("name, options, argument", [
+    ("sharpen", {}, "task"), ("deconv", {}, "kernel"), ("deblur", {}, "kernel_size"),
+    ("denoise", {"sigma": None}, "sigma")])
+def test_bad_task(name, options, argument):
+    with pytest.raises(InvalidArgumentError, match=argument):
+        BatchTask(name, options)
+
+
+def test_bad_folders_fail_before_a_cluster_starts(folder):
+    task = BatchTask("denoise", {"sigma": 0.01})
+    with pytest.raises(InvalidArgumentError, match="output_dir"):
+        run_batch(folder / "in", folder / "in", task)
+    with pytest.raises(InvalidArgumentError, match="input_dir"):
+        run_batch(folder / "nowhere", folder / "out", task)
+    with pytest.raises(InvalidArgumentError, match="report"):
+        run_batch(folder / "in", folder / "out", task, report=folder / "report.txt")
+
+
+def test_missing_extra_is_one_line(folder, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'proxdeblur\[distributed\]'"):
+        local_client(1)
+    status = main(["batch", str(folder / "in"), str(folder / "out"), "--task", "denoise",
+                   "--sigma", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "proxdeblur[distributed]" in err
+    assert not (folder / "out").exists()
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["--task", "denoise", "--sigma", "2", "--kernel", "k.npy"], "--kernel"),
+    (["--task", "deconv"], "--kernel"),
+    (["--task", "deconv", "--kernel", "missing.npy"], "--kernel"),
+    (["--task", "denoise", "--sigma", "80"], "--sigma"),
+    (["--task", "deblur", "--kernel-size", "4"], "--kernel-size"),
+    (["--task", "restore", "--model", "nope"], "--model"),
+    (["--task", "denoise", "--sigma", "2", "--lam", "0.1"], "--lam"),
+    (["--task", "denoise", "--sigma", "2", "--suffix", ".gif"], "--suffix"),
+    (["--task", "denoise", "--sigma", "2", "--workers", "0"], "--workers"),
+])
+def test_cli_names_the_bad_option(folder, capsys, argv, option):
+    status = main(["batch", str(folder / "in"), str(folder / "out"), *argv])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and option in err
+    assert not (folder / "out").exists()
+
+
+def test_cli_batch_on_a_local_process_cluster(folder, capsys):
+    """The command as a user runs it: worker processes, a report, exit 1 for the bad file."""
+    status = main(["batch", str(folder / "in"), str(folder / "out"), "--task", "deconv",
+                   "--kernel", str(folder / "k.npy"), "--workers", "1", "--suffix", ".tif",
+                   "--reference", str(folder / "ref"), "-q"])
+    err = capsys.readouterr().err
+    assert status == 1 and "broken.png" in err
+    assert sorted(p.name for p in (folder / "out").iterdir()) == [
+        REPORT_NAME, "im0.tif", "im1.tif", "im2.tif", "im3.tif"]
+    report = json.loads((folder / "out" / REPORT_NAME).read_text())
+    assert [r["status"] for r in report["records"]] == ["error"] + ["done"] * 4
