@@ -30,7 +30,8 @@ OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
            "ensemble": "--ensemble", "variable": "--kernel-variable", "kernel": "--kernel",
            "model": "--model", "kernel_region": "--kernel-region", "input_dir": "IN_DIR",
            "output_dir": "OUT_DIR", "reference_dir": "--reference", "report": "--report",
-           "suffix": "--suffix", "workers": "--workers", "bit_depth": "--bit-depth"}
+           "suffix": "--suffix", "workers": "--workers", "bit_depth": "--bit-depth",
+           "chunk": "--chunk", "halo": "--halo"}
 
 
 def _message(exc: ProxdeblurError) -> str:

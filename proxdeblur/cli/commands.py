@@ -61,8 +61,12 @@ def run_deconv(args) -> int:
     check_inputs([("input", args.input), ("--kernel", args.kernel)])
     bit_depth = check_outputs([Output("--output", args.output)], [args.input, args.kernel],
                               args.force, bit_depth=args.bit_depth, source=args.input)
-    image = io.read_image(args.input)
+    if args.halo is not None and args.chunk is None:
+        raise InvalidArgumentError("--halo", "to be used with --chunk", args.halo)
     kernel = io.read_kernel(args.kernel, variable=args.kernel_variable)
+    if args.chunk is not None:
+        return _deconv_chunked(args, kernel, bit_depth)
+    image = io.read_image(args.input)
     start = time.perf_counter()
     restored = deconvolve(image, kernel, prior=args.prior, lam=args.lam, p=args.p,
                           boundary=args.boundary, max_iter=args.max_iter,
@@ -72,6 +76,23 @@ def run_deconv(args) -> int:
     if not args.quiet:
         print(f"wrote {args.output} ({restored.shape[1]}x{restored.shape[0]}, {bit_depth}-bit) "
               f"in {seconds:.2f} s")
+    return 0
+
+
+def _deconv_chunked(args, kernel, bit_depth: int) -> int:
+    """``deconv --chunk``: block by block into a tiled TIFF (:mod:`proxdeblur.chunked`)."""
+    from ..chunked import deconvolve_tiff
+
+    if args.output.suffix.lower() not in (".tif", ".tiff"):
+        raise InvalidArgumentError("--output", "a .tif or .tiff file with --chunk (written "
+                                   "tile by tile)", str(args.output))
+    info = deconvolve_tiff(args.input, kernel, args.output, chunk=args.chunk, halo=args.halo,
+                           bit_depth=bit_depth, progress=not args.quiet, prior=args.prior,
+                           lam=args.lam, p=args.p, boundary=args.boundary,
+                           max_iter=args.max_iter)
+    if not args.quiet:
+        print(f"wrote {args.output} ({info['blocks']} blocks, halo {info['halo']} px, "
+              f"{bit_depth}-bit) in {info['seconds']:.2f} s")
     return 0
 
 

@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="HQS iterations")
     deconv.add_argument("--boundary", choices=BOUNDARY_MODES, default="valid",
                         help="border model: 'valid' treats the scene beyond the frame as unknown")
+    deconv.add_argument("--chunk", type=int, default=None, metavar="SIDE",
+                        help="deconvolve block by block (images larger than memory; needs "
+                        "the distributed extra) into a tiled TIFF --output; e.g. 2048")
+    deconv.add_argument("--halo", type=int, default=None, metavar="PX",
+                        help="with --chunk: pixels of the neighbouring blocks each block is "
+                        "solved with; None: 4 kernel sides, at least 64")
     add_output_options(deconv)
     deconv.set_defaults(run=run_deconv)
 
