@@ -324,6 +324,7 @@ def run_batch(input_dir, output_dir, task: BatchTask, *, workers: int = 2,
         client = local_client(workers, processes, scheduler)
     output_dir.mkdir(parents=True, exist_ok=True)
     records: dict[str, dict] = {}
+    futures = []
     try:
         client.run(_warm, task)
         # one thread per worker process; threads of this process leave its settings alone
@@ -341,6 +342,9 @@ def run_batch(input_dir, output_dir, task: BatchTask, *, workers: int = 2,
                 if on_record is not None:
                     on_record(record)
                 bar.update()
+    except BaseException:
+        client.cancel(futures)  # a shared cluster does not go on with an interrupted run
+        raise
     finally:
         if own_client:
             cluster = client.cluster

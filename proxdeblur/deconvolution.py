@@ -107,10 +107,12 @@ PNP_PRECISION = "auto"
 #: 8 → 33.88 dB in 0.41 s, 16 → 33.93 dB).
 CG_ITERATIONS = 4
 #: ... and from ``SINGLE_PRECISION_PIXELS`` per channel on, where the unobserved border
-#: band the extra iterations serve is a sliver of the image: on 2 MP colour photographs
-#: (25-px kernel, 1 % noise) 1, 2, 4 and 8 iterations gave 37.507 / 37.507 / 37.514 /
-#: 37.513 dB and 36.289 / 36.290 / 36.300 / 36.300 dB, 2 in 0.6× the time of 4.
-LARGE_CG_ITERATIONS = 2
+#: band the extra iterations serve is a sliver of the image: one preconditioned step
+#: (a steepest-descent step with exact line search, which cannot raise the u-step's
+#: energy) is enough there. On 2 MP colour photographs (astronaut and coffee; 25-px
+#: kernel with 1 % noise, 45-px with 0.5 %) one step against two: −0.02 to +0.003 dB,
+#: in 0.7× the time (``benchmarks/RESULTS.md``).
+LARGE_CG_ITERATIONS = 1
 
 
 def _is_denoiser(prior) -> bool:
@@ -287,7 +289,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         time) and 16 for a denoiser (``PNP_CG_ITERATIONS``: 2 → 16 gains 0.5 dB
         on the first eight images of Levin et al. 2009). From a megapixel per channel
         on (``SINGLE_PRECISION_PIXELS``) they run in float32, and the classical
-        priors' default is 2 (``LARGE_CG_ITERATIONS``).
+        priors' default is 1 (``LARGE_CG_ITERATIONS``).
     reference : ndarray, optional
         Ground truth of the input's shape: adds ``"psnr"`` to the history.
     callback : callable, optional

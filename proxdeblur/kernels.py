@@ -101,8 +101,9 @@ def transfer_function(kernel: np.ndarray, shape, workers: int | None = None) -> 
     ``shape``, rolled so that its centre sits at the origin, then ``rfft2``."""
     kh, kw = kernel.shape
     padded = np.zeros(shape)
-    padded[:kh, :kw] = kernel
-    padded = np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    rows = (np.arange(kh) - kh // 2) % shape[0]  # the roll, without moving the whole grid
+    cols = (np.arange(kw) - kw // 2) % shape[1]
+    padded[np.ix_(rows, cols)] = kernel
     return sfft.rfft2(padded, workers=workers)
 
 

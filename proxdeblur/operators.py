@@ -135,7 +135,10 @@ TRANSFER_CACHE = 8
 
 
 @lru_cache(maxsize=TRANSFER_CACHE)
-def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple, single: bool) -> np.ndarray:
+def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple, single: bool,
+              conjugate: bool = False) -> np.ndarray:
+    if conjugate:  # the adjoint's multiplier, kept beside the forward one
+        return _transfer(kernel_bytes, kshape, grid, single).conj()
     kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kshape)
     transfer = transfer_function(kernel, grid, workers=_workers(grid))
     return transfer.astype(np.complex64) if single else transfer
@@ -208,15 +211,17 @@ class Convolution(LinearOperator):
         return np.pad(y, width, mode="edge")
 
     # -- Fourier helpers ----------------------------------------------------------
-    def transfer_function(self, grid, single: bool = False) -> np.ndarray:
+    def transfer_function(self, grid, single: bool = False, conjugate: bool = False) -> np.ndarray:
         """``rfft2`` of the kernel zero-padded to ``grid`` with its centre at the origin
-        (complex64 with ``single``, for float32 images: their transforms stay single)."""
+        (complex64 with ``single``, for float32 images: their transforms stay single;
+        its complex conjugate, the adjoint's, with ``conjugate``)."""
         grid = _spatial(grid)
         if grid[0] < self.kernel.shape[0] or grid[1] < self.kernel.shape[1]:
             raise InvalidArgumentError(
                 "x", f"an image at least as large as the kernel {self.kernel.shape}", grid
             )
-        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid, bool(single))
+        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid, bool(single),
+                         bool(conjugate))
 
     def _fft_grid(self, shape) -> tuple[int, int]:
         if self.boundary == "circular":
@@ -224,9 +229,7 @@ class Convolution(LinearOperator):
         return fast_len(shape[0]), fast_len(shape[1])
 
     def _circular(self, x: np.ndarray, grid, conjugate: bool = False) -> np.ndarray:
-        transfer = self.transfer_function(grid, single=x.dtype == np.float32)
-        if conjugate:
-            transfer = transfer.conj()
+        transfer = self.transfer_function(grid, single=x.dtype == np.float32, conjugate=conjugate)
         return irfft2(rfft2(x, grid) * _broadcast(transfer, x.ndim), grid)
 
     def _valid_forward(self, x: np.ndarray) -> np.ndarray:

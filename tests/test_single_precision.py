@@ -53,7 +53,7 @@ def test_hqs_in_single_precision_restores_as_double_does(camera_small):
 
 @pytest.mark.parametrize("shape,given,precision,iterations", [
     ((64, 64), None, "double", 4),        # Levin-sized: float64 and the measured default
-    ((1024, 1024), None, "single", 2),    # a megapixel per channel: float32, fewer CG steps
+    ((1024, 1024), None, "single", 1),    # a megapixel per channel: float32, one CG step
     ((1024, 1024), 6, "single", 6),       # the caller's count is kept
 ])
 def test_deconvolve_picks_the_precision_and_cg_steps_by_size(monkeypatch, shape, given,
@@ -71,3 +71,43 @@ def test_deconvolve_picks_the_precision_and_cg_steps_by_size(monkeypatch, shape,
     monkeypatch.setattr(deconvolution, "hqs", recording_hqs)
     deconvolution.deconvolve(np.full(shape, 0.5), motion_kernel(7, seed=0), cg_max_iter=given)
     assert seen["cg_precision"] == precision and seen["cg_max_iter"] == iterations
+
+
+@pytest.mark.parametrize("single, tol", [(False, 1e-10), (True, 2e-4)])
+def test_tracked_gram_follows_x_and_replaces_the_warm_start_application(camera_small, single,
+                                                                         tol):
+    """A sequence of u-steps (new weights, new right-hand side) given the previous
+    solution's AᵀAx gets the solve it would get by applying A again."""
+    rng = np.random.default_rng(0)
+    blur = Convolution(motion_kernel(9), "valid")
+    D = FiniteDifference()
+    shape = (camera_small.shape[0] + 8, camera_small.shape[1] + 8)
+    x = rng.random(shape)
+    grams = None
+    for rho in (0.01, 0.05, 0.3):
+        rhs = blur.adjoint(camera_small) + rho * rng.random(shape)
+        tracked = QuadraticSystem([(1.0, blur), (rho, D)], 0.0, shape, max_iter=3,
+                                  single=single, track=(0,))
+        plain = QuadraticSystem([(1.0, blur), (rho, D)], 0.0, shape, max_iter=3, single=single)
+        solution = tracked.solve(rhs, x0=x, grams0=grams)
+        reference = plain.solve(rhs, x0=x).x
+        scale = np.abs(reference).max()
+        assert np.abs(solution.x - reference).max() < tol * scale
+        exact = blur.gram(solution.x)
+        assert np.abs(solution.grams[0] - exact).max() < tol * np.abs(exact).max()
+        x, grams = solution.x, solution.grams
+    assert plain.solve(rhs, x0=x).grams == {}  # nothing tracked, nothing returned
+
+
+def test_read_image_in_float32(tmp_path):
+    from proxdeblur import io
+
+    codes = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    io.write_image(tmp_path / "ramp.png", codes)
+    single = io.read_image(tmp_path / "ramp.png", dtype=np.float32)
+    double = io.read_image(tmp_path / "ramp.png")
+    assert single.dtype == np.float32 and double.dtype == np.float64
+    np.testing.assert_array_equal(double, codes / 255.0)
+    np.testing.assert_allclose(single, double, rtol=1e-7)
+    with pytest.raises(InvalidArgumentError, match="dtype"):
+        io.read_image(tmp_path / "ramp.png", dtype=np.int32)

@@ -138,21 +138,23 @@ def hqs_iter(operator: LinearOperator, y, prior, *, rho: float = 1.0, rho_growth
     elapsed = time.perf_counter() - clock
     yield IterationState(0, x, objective, float("inf"), elapsed, stoppable=False,
                          extra={"rho": rho})
-    system, system_rho = None, None
+    system, system_rho, grams = None, None, None
     for k in range(1, max_iter + 1):
         clock = time.perf_counter()
         if x_step == "exact":
-            if system_rho != rho:
+            if system_rho != rho:  # AᵀAu is carried from one u-step to the next (track)
                 system = QuadraticSystem([(1.0, operator), (rho, D)], 0.0, x.shape,
                                          tol=cg_tol, max_iter=cg_max_iter,
-                                         single=cg_precision == "single")
+                                         single=cg_precision == "single", track=(0,))
                 system_rho = rho
             if du is None:  # z is not needed afterwards: never store it
                 z, rhs = None, split.shrink_adjoint(x, 1.0 / rho, rho, aty)
             else:
                 z = split.prox(du, 1.0 / rho)
                 rhs = D.adjoint_axpy(z, rho, aty)
-            x_new = system.solve(rhs, x0=x).x
+            solution = system.solve(rhs, x0=x, grams0=grams)
+            x_new, grams = solution.x, solution.grams or None
+            del solution
         else:
             z = split.prox(du, 1.0 / rho)
             delta = step if step is not None else 1.0 / (lipschitz_a + rho * D.lipschitz(x.shape))
