@@ -212,10 +212,19 @@ def local_client(workers: int, processes: bool = True, scheduler: str | None = N
     except ImportError:
         raise MissingDependencyError(
             "batch needs dask.distributed: pip install 'proxdeblur[distributed]'") from None
+    import dask
+
     if scheduler is not None:
         return Client(scheduler)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                           dashboard_address=":0")
+    # distributed's nanny gives its workers MALLOC_TRIM_THRESHOLD_=65536, which returns
+    # every freed block to the system: the solver's arrays are then page-faulted in afresh
+    # on every step and a deconvolution takes twice as long (2.4 s -> 5.2 s on a 0.25 MP
+    # photograph). The workers here keep the allocator's default.
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                               dashboard_address=":0")
     return Client(cluster)
 
 
