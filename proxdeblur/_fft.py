@@ -45,9 +45,11 @@ def rfft2(x: np.ndarray, shape=None) -> np.ndarray:
                       workers=workers(x.shape))
 
 
-def irfft2(X: np.ndarray, shape) -> np.ndarray:
-    """Inverse of :func:`rfft2` for a spatial ``shape``."""
-    return sfft.irfft2(X, s=spatial(shape), axes=(0, 1), workers=workers(X.shape))
+def irfft2(X: np.ndarray, shape, overwrite: bool = False) -> np.ndarray:
+    """Inverse of :func:`rfft2` for a spatial ``shape`` (``overwrite``: ``X`` is a temporary
+    the transform may use as its scratch space, saving a copy)."""
+    return sfft.irfft2(X, s=spatial(shape), axes=(0, 1), workers=workers(X.shape),
+                       overwrite_x=overwrite)
 
 
 def broadcast(transfer: np.ndarray, ndim: int) -> np.ndarray:

@@ -149,7 +149,9 @@ class QuadraticSystem:
 
     def _precondition(self, r: np.ndarray) -> np.ndarray:
         spatial = self.shape[:2]
-        return irfft2(rfft2(r, self._grid) * self._inverse, self._grid)[: spatial[0], : spatial[1]]
+        spectrum = rfft2(r, self._grid)
+        spectrum *= self._inverse
+        return irfft2(spectrum, self._grid, overwrite=True)[: spatial[0], : spatial[1]]
 
     def _apply_tracked(self, x: np.ndarray, known: dict | None = None):
         """``(Mx, {i: AᵢᵀAᵢx for the tracked terms})``, the terms in ``known`` (their
