@@ -123,14 +123,7 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
         :func:`~proxdeblur.deconvolve`'s keywords (``prior``, ``lam``, ``max_iter``...),
         the same for every block. Plug-and-play priors work too (slowly).
     """
-    from .deconvolution import (
-        CG_ITERATIONS,
-        LARGE_CG_ITERATIONS,
-        SINGLE_PRECISION_PIXELS,
-        _is_denoiser,
-        check_arguments,
-        deconvolve,
-    )
+    from .deconvolution import _is_denoiser, cg_iterations, check_arguments, deconvolve
 
     da = _dask_array()
     _check_image(image)
@@ -154,8 +147,7 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
     options = {"noise": noise, **options}
     if options.get("cg_max_iter") is None and not _is_denoiser(options.get("prior", "")):
         # the budget of the whole image's size, not of a block's
-        options["cg_max_iter"] = (LARGE_CG_ITERATIONS if height * width >= SINGLE_PRECISION_PIXELS
-                                  else CG_ITERATIONS)
+        options["cg_max_iter"] = cg_iterations((height, width), k.shape)
     chunks = (chunk_sizes(height, chunk, halo), chunk_sizes(width, chunk, halo))
     if len(image.shape) == 3:
         chunks += (image.shape[2],)

@@ -27,8 +27,8 @@ from .priors.classical import TV, L0Gradient, LpGradient, Prior, Wavelet
 from .solvers.hqs import hqs
 from .solvers.result import SolverResult, centre_crop
 
-__all__ = ["deconvolve", "check_arguments", "PRIOR_NAMES", "DENOISER_NAMES", "make_prior", "noise_scale",
-           "pnp_denoiser", "pnp_schedule"]
+__all__ = ["deconvolve", "check_arguments", "cg_iterations", "PRIOR_NAMES", "DENOISER_NAMES",
+           "make_prior", "noise_scale", "pnp_denoiser", "pnp_schedule"]
 
 #: Weights at low noise, chosen once on Levin et al. 2009 with the true kernels
 #: (``benchmarks/levin_nonblind.py``); :func:`default_lam` raises them with the noise.
@@ -78,10 +78,12 @@ DENOISER_NAMES = bundled_names("denoiser") + DENOISER_COMBINATIONS
 #: with noise 2.55/255 and 5.1/255 both bundled denoisers peak at λ ≈ 0.4–0.5, and
 #: DPIR's 0.23 loses 0.9–1.7 dB there.
 PNP_LAMBDA = 0.45
-#: From this many pixels per channel on, the u-step's conjugate gradients run in float32
-#: (twice as fast; the restoration moves by ~1e-4 at most, ``benchmarks/RESULTS.md``);
-#: smaller images — Levin et al.'s among them — keep float64 and their exact results.
-SINGLE_PRECISION_PIXELS = 1 << 20
+#: From this many pixels per channel on (512²), the u-step's conjugate gradients run in
+#: float32 and take :func:`cg_iterations` steps: with the same four steps float32 gives
+#: float64's PSNR to the third decimal at 0.25 MP in a third of the time
+#: (``benchmarks/RESULTS.md``); smaller images — Levin et al.'s and BSD's among them —
+#: keep float64 and their exact results.
+SINGLE_PRECISION_PIXELS = 1 << 18
 #: σ_m, the error floor of a real capture (kernel mismatch, exposure, 8-bit steps)
 #: that the noise estimate does not see: Levin et al. 2009 (σ̂_n ≈ 0.5/255) needs a
 #: weight ten times ``λσ̂_n²``. With it the weight on Levin is what the old rule
@@ -106,13 +108,26 @@ PNP_PRECISION = "auto"
 #: defaults, one core: 2 → 33.70 dB in 0.15 s, 4 → 33.83 dB in 0.26 s,
 #: 8 → 33.88 dB in 0.41 s, 16 → 33.93 dB).
 CG_ITERATIONS = 4
-#: ... and from ``SINGLE_PRECISION_PIXELS`` per channel on, where the unobserved border
-#: band the extra iterations serve is a sliver of the image: one preconditioned step
-#: (a steepest-descent step with exact line search, which cannot raise the u-step's
-#: energy) is enough there. On 2 MP colour photographs (astronaut and coffee; 25-px
-#: kernel with 1 % noise, 45-px with 0.5 %) one step against two: −0.02 to +0.003 dB,
-#: in 0.7× the time (``benchmarks/RESULTS.md``).
-LARGE_CG_ITERATIONS = 1
+#: ... and from ``SINGLE_PRECISION_PIXELS`` per channel on, by the *band*: the share of
+#: the latent image that the frame does not observe, ``((H+k−1)(W+k−1) − HW) / HW``,
+#: which the extra steps serve (the circulant preconditioner does the rest). Up to 5 %
+#: one step (a steepest-descent step with exact line search, which cannot raise the
+#: u-step's energy), up to 10 % two, beyond four. Measured on colour photographs
+#: (astronaut and coffee, 25-px kernel with 1 % noise and 45-px with 0.5 %, 0.25–2 MP):
+#: one step loses ≤ 0.02 dB against four up to a 6 % band, 0.1–0.16 dB at 9 %, 0.25 dB
+#: at 19 % (``benchmarks/RESULTS.md``).
+BAND_CG_ITERATIONS = ((0.05, 1), (0.10, 2))
+
+
+def cg_iterations(image_shape, kernel_shape) -> int:
+    """The classical priors' CG steps per u-step for an image and kernel of these shapes
+    (``CG_ITERATIONS``, or by the unobserved band from ``SINGLE_PRECISION_PIXELS`` on,
+    ``BAND_CG_ITERATIONS``)."""
+    h, w = int(image_shape[0]), int(image_shape[1])
+    if h * w < SINGLE_PRECISION_PIXELS:
+        return CG_ITERATIONS
+    band = ((h + kernel_shape[0] - 1) * (w + kernel_shape[1] - 1) - h * w) / (h * w)
+    return next((steps for limit, steps in BAND_CG_ITERATIONS if band <= limit), CG_ITERATIONS)
 
 
 def _is_denoiser(prior) -> bool:
@@ -152,8 +167,8 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
                         cycle=PNP_CYCLE if cycle is None else cycle)
 
 
-def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, reference,
-                    callback, progress, return_result):
+def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, cg_precision,
+                    reference, callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
     denoiser = pnp_denoiser(prior)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
@@ -172,7 +187,7 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter,
         rho=float(rhos[0]),
         rho_growth=growth, rho_max=float(rhos[-1]), max_iter=max_iter, tol=0.0,
         callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
-        progress=progress, track_objective=False)
+        cg_precision=cg_precision, progress=progress, track_objective=False)
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored
 
@@ -289,7 +304,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         time) and 16 for a denoiser (``PNP_CG_ITERATIONS``: 2 → 16 gains 0.5 dB
         on the first eight images of Levin et al. 2009). From a megapixel per channel
         on (``SINGLE_PRECISION_PIXELS``) they run in float32, and the classical
-        priors' default is 1 (``LARGE_CG_ITERATIONS``).
+        priors' default is 1, 2 or 4 by the share of the latent image the frame does
+        not observe (:func:`cg_iterations`).
     reference : ndarray, optional
         Ground truth of the input's shape: adds ``"psnr"`` to the history.
     callback : callable, optional
@@ -313,13 +329,13 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image {y.shape[:2]}",
                                    k.shape)
     large = y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS
-    if cg_max_iter is None and large and not _is_denoiser(prior):
-        cg_max_iter = LARGE_CG_ITERATIONS
+    if cg_max_iter is None and not _is_denoiser(prior):
+        cg_max_iter = cg_iterations(y.shape, k.shape)
     plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last) = _checked(
         prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise)
     if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, noise=noise,
-                               max_iter=max_iter,
+                               max_iter=max_iter, cg_precision="single" if large else "double",
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):

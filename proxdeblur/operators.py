@@ -144,6 +144,26 @@ def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple, single: bool,
     return transfer.astype(np.complex64) if single else transfer
 
 
+@lru_cache(maxsize=4)
+def _power_spectrum(kernel_bytes: bytes, kshape: tuple, grid: tuple) -> np.ndarray:
+    """``|K̂|²`` on ``grid`` (read-only; the preconditioner of every u-step of a solve
+    rebuilds its denominator from it)."""
+    power = np.abs(_transfer(kernel_bytes, kshape, grid, False)) ** 2
+    power.setflags(write=False)
+    return power
+
+
+@lru_cache(maxsize=4)
+def _difference_spectrum(grid: tuple) -> np.ndarray:
+    """The Fourier multiplier of the circular ``DᵀD`` on ``grid`` (read-only)."""
+    h, w = grid
+    wy = 2 - 2 * np.cos(2 * np.pi * np.arange(h) / h)
+    wx = 2 - 2 * np.cos(2 * np.pi * np.arange(w // 2 + 1) / w)
+    spectrum = wy[:, None] + wx[None, :]
+    spectrum.setflags(write=False)
+    return spectrum
+
+
 class Convolution(LinearOperator):
     """Blur by a kernel: a true convolution with the kernel's centre at ``(kh//2, kw//2)``.
 
@@ -340,7 +360,9 @@ class Convolution(LinearOperator):
         return np.abs(self.transfer_function(shape)) ** 2
 
     def fourier_gram_approx(self, shape):
-        return np.abs(self.transfer_function(shape)) ** 2
+        grid = _spatial(shape)
+        self.transfer_function(grid)  # checks the grid against the kernel
+        return _power_spectrum(self.kernel.tobytes(), self.kernel.shape, grid)
 
 
 class Mask(LinearOperator):
@@ -460,7 +482,4 @@ class FiniteDifference(LinearOperator):
         return self.fourier_gram_approx(shape)
 
     def fourier_gram_approx(self, shape):
-        h, w = _spatial(shape)
-        wy = 2 - 2 * np.cos(2 * np.pi * np.arange(h) / h)
-        wx = 2 - 2 * np.cos(2 * np.pi * np.arange(w // 2 + 1) / w)
-        return wy[:, None] + wx[None, :]
+        return _difference_spectrum(_spatial(shape))

@@ -111,3 +111,16 @@ def test_read_image_in_float32(tmp_path):
     np.testing.assert_allclose(single, double, rtol=1e-7)
     with pytest.raises(InvalidArgumentError, match="dtype"):
         io.read_image(tmp_path / "ramp.png", dtype=np.int32)
+
+
+@pytest.mark.parametrize("image, kernel, steps", [
+    ((255, 255), (7, 7), 4),      # below a quarter megapixel: the measured default, always
+    ((600, 600), (7, 7), 1),      # 2 % of the latent image unobserved
+    ((600, 600), (25, 25), 2),    # 8 %
+    ((600, 600), (45, 45), 4),    # 15 %
+    ((3000, 4000), (45, 45), 1),  # a photograph: 2.6 %
+])
+def test_cg_steps_follow_the_unobserved_band(image, kernel, steps):
+    from proxdeblur.deconvolution import cg_iterations
+
+    assert cg_iterations(image, kernel) == steps
