@@ -108,11 +108,12 @@ def _warm(task: BatchTask) -> None:
                      precision=options.get("precision", DENOISE_PRECISION),
                      ensemble=options.get("ensemble", DENOISE_ENSEMBLE))
     elif task.name in ("deconv", "deblur"):
-        from .deconvolution import DENOISER_NAMES, pnp_denoiser
+        from .deconvolution import DENOISER_NAMES, PNP_LARGE_ENSEMBLE, pnp_denoiser
 
         prior = options.get("prior")
         if isinstance(prior, str) and all(p in DENOISER_NAMES for p in prior.split("+")):
-            pnp_denoiser(prior)
+            pnp_denoiser(prior)  # the settings of small images, and of large ones
+            pnp_denoiser(prior, ensemble=PNP_LARGE_ENSEMBLE)
 
 
 def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:

@@ -101,6 +101,11 @@ PNP_CG_ITERATIONS = 16
 #: et al. 2009 (λ = 0.23, 16 PCG steps, bf16): one pass of a fixed orientation
 #: 33.77 dB, two fixed members 33.91, one cycled pass 33.97, two cycled 34.02.
 PNP_ENSEMBLE = 2
+#: ... and from ``SINGLE_PRECISION_PIXELS`` per channel on, one member: the network is
+#: nearly all of a photograph's time, and on 0.5 MP colour photographs (astronaut and
+#: coffee, 25-px kernel, 1 % noise) one cycled member gave 34.919 / 33.535 dB against
+#: two members' 34.938 / 33.552 in 36 s instead of 68 s (``benchmarks/RESULTS.md``).
+PNP_LARGE_ENSEMBLE = 1
 PNP_CYCLE = True
 #: Network arithmetic of a named denoiser in PnP: bfloat16 where native.
 PNP_PRECISION = "auto"
@@ -170,7 +175,8 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
 def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, cg_precision,
                     reference, callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
-    denoiser = pnp_denoiser(prior)
+    large = y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS
+    denoiser = pnp_denoiser(prior, ensemble=PNP_LARGE_ENSEMBLE if large else None)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
     noise = estimate_noise(y) if noise is None else noise
     weight, sigmas, rhos = pnp_schedule(noise if np.isfinite(noise) else 0.0, max_iter, lam)
@@ -272,7 +278,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         floor σ_m, :func:`pnp_schedule`).
         A bundled name runs the network as a two-member self-ensemble
         whose members cycle through the eight symmetries of the square from
-        one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; Terris et
+        one iteration to the next (``PNP_ENSEMBLE``, ``PNP_CYCLE``; one member from
+        ``SINGLE_PRECISION_PIXELS`` per channel on, ``PNP_LARGE_ENSEMBLE``; Terris et
         al., CVPR 2024), in bfloat16 where the hardware has it natively
         (``precision="auto"``); a :class:`LearnedPrior` or ``DenoiserEnsemble``
         passed in keeps its own precision, ensemble and cycle.
