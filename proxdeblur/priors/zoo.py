@@ -24,16 +24,17 @@ import torch
 from ..errors import ImageFileError, InvalidArgumentError
 from .bundled import BUNDLED
 from .learned import ROLES, LearnedPrior
-from .nets import DMPHN, DnCNN, GCMGenerator, UNetDenoiser
+from .nets import DMPHN, DnCNN, GCMGenerator, GolfNet, UNetDenoiser
+from .nets.golf import GolfResidual
 
 __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card", "bundled_path"]
 
 #: Network classes a weights file may name.
 ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser,
-                 "DMPHN": DMPHN}
+                 "DMPHN": DMPHN, "GolfNet": GolfNet}
 #: The role a weights file's network plays unless told otherwise.
 DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser",
-                 "DMPHN": "restorer"}
+                 "DMPHN": "restorer", "GolfNet": "restorer"}
 
 
 def bundled_path(name: str) -> Path:
@@ -103,7 +104,8 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
         A key of :data:`BUNDLED` or the path of a weights file.
     role : str, optional
         ``"denoiser"``, ``"restorer"`` or ``"gradient"``; default: the bundled
-        entry's role, else the architecture's (:data:`DEFAULT_ROLES`).
+        entry's role, else the architecture's (:data:`DEFAULT_ROLES`). A Golf network
+        (``x + R(x)``) is a restorer, and as a ``"gradient"`` its residual branch R.
     device : optional
         Where to run (default: CUDA when available, else CPU).
     options
@@ -115,6 +117,9 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
     role = natural if role is None else role
     if role not in ROLES:
         raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
+    if role == "gradient" and isinstance(network, GolfNet):
+        # Golf's N2 is x + R(x): its residual branch R is the prior gradient (section 4)
+        return LearnedPrior(GolfResidual(network), role, device=device, **options)
     if role != natural:  # a network is called as its role needs (a noise level, or not)
         raise InvalidArgumentError("name_or_path", f"weights of a {role} (these are a "
                                    f"{type(network).__name__} {natural})", str(name_or_path))

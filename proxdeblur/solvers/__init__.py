@@ -1,6 +1,7 @@
 """Solvers: plain functions returning a :class:`SolverResult`, each with a ``*_iter`` generator."""
 
 from .gcm import gcm, gcm_iter
+from .golf import golf, golf_iter
 from .hqs import hqs, hqs_iter
 from .proximal_gradient import proximal_gradient, proximal_gradient_iter
 from .result import IterationState, SolverResult
@@ -10,6 +11,8 @@ __all__ = [
     "SolverResult",
     "gcm",
     "gcm_iter",
+    "golf",
+    "golf_iter",
     "hqs",
     "hqs_iter",
     "proximal_gradient",

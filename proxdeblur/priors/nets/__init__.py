@@ -3,6 +3,7 @@
 from .dmphn import DMPHN
 from .dncnn import DnCNN
 from .gcm_generator import GCMGenerator
+from .golf import GolfNet
 from .unet import UNetDenoiser
 
-__all__ = ["DMPHN", "DnCNN", "GCMGenerator", "UNetDenoiser"]
+__all__ = ["DMPHN", "DnCNN", "GCMGenerator", "GolfNet", "UNetDenoiser"]
