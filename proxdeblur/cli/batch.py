@@ -15,14 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from .commands import check_kernel_size, check_positive
 
 __all__ = ["add_batch_parser", "run_batch_command"]
 
 #: The options that belong to one task only: option -> (argparse dest, task).
 TASK_OPTIONS = {"--kernel": ("kernel", "deconv"), "--kernel-size": ("kernel_size", "deblur"),
-                "--sigma": ("sigma", "denoise"), "--model": ("model", "restore")}
+                "--sigma": ("sigma", "denoise"), "--model": ("model", "restore"),
+                "--max-iter": ("max_iter", "deconv")}
 #: Options of the deconvolving tasks (``deconv`` and ``deblur``).
-DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam", "--max-iter": "max_iter"}
+DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam"}
 
 
 def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
@@ -84,10 +86,7 @@ def _task(args):
         if getattr(args, dest) is not None and args.task not in ("deconv", "deblur"):
             raise InvalidArgumentError(option, "to be used with --task deconv or deblur",
                                        getattr(args, dest))
-    if args.max_iter is not None and args.task != "deconv":
-        raise InvalidArgumentError("--max-iter", "to be used with --task deconv", args.max_iter)
-    if args.lam is not None and not (np.isfinite(args.lam) and args.lam > 0):
-        raise InvalidArgumentError("--lam", "a finite number > 0", args.lam)
+    check_positive("--lam", args.lam)
     if args.max_iter is not None and args.max_iter < 1:
         raise InvalidArgumentError("--max-iter", "an integer >= 1", args.max_iter)
     deconv = {k: v for k, v in (("prior", args.prior), ("lam", args.lam),
@@ -105,9 +104,7 @@ def _task(args):
         size = args.kernel_size
         if size is None:
             raise InvalidArgumentError("--kernel-size", "N or H W for --task deblur")
-        if len(size) > 2 or any(s < 3 or s % 2 == 0 for s in size):
-            raise InvalidArgumentError("--kernel-size", "one or two odd integers >= 3",
-                                       " ".join(map(str, size)))
+        check_kernel_size(size)
         options = {"prior": deconv.pop("prior")} if "prior" in deconv else {}
         if "lam" in deconv:
             options["deconvolve_options"] = {"lam": deconv["lam"]}

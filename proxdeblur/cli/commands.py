@@ -44,9 +44,9 @@ def _finish(args, restored, seconds: float, bit_depth: int) -> int:
 
 
 def _read_photograph(path):
-    """The input image of ``deconv``/``deblur``: float32 from a megapixel per channel on
-    (half the memory; the solver works per channel in its own precision there), float64
-    below, where the library's results are reproduced exactly."""
+    """The input image of ``deconv``/``deblur``: float32 from ``SINGLE_PRECISION_PIXELS``
+    per channel on (half the memory; the solver works per channel in its own precision
+    there), float64 below, where the library's results are reproduced exactly."""
     import imageio.v3 as iio
 
     from .. import io
@@ -65,7 +65,14 @@ def _check_range(option: str, value, low: float, high: float) -> None:
         raise InvalidArgumentError(option, f"a number in [{low:g}, {high:g}]", value)
 
 
-def _check_positive(option: str, value) -> None:
+def check_kernel_size(sizes) -> None:
+    """``--kernel-size``: one or two odd integers >= 3."""
+    if len(sizes) > 2 or any(s < 3 or s % 2 == 0 for s in sizes):
+        raise InvalidArgumentError("--kernel-size", "one or two odd integers >= 3",
+                                   " ".join(map(str, sizes)))
+
+
+def check_positive(option: str, value) -> None:
     if value is not None and not (np.isfinite(value) and value > 0):
         raise InvalidArgumentError(option, "a finite number > 0", value)
 
@@ -74,7 +81,7 @@ def run_deconv(args) -> int:
     from .. import io
     from ..deconvolution import deconvolve
 
-    _check_positive("--lam", args.lam)
+    check_positive("--lam", args.lam)
     check_inputs([("input", args.input), ("--kernel", args.kernel)])
     bit_depth = check_outputs([Output("--output", args.output)], [args.input, args.kernel],
                               args.force, bit_depth=args.bit_depth, source=args.input)
@@ -168,10 +175,8 @@ def run_deblur(args) -> int:
     from .. import deblurring, io
     from ..blind import kernel_support
 
-    if len(args.kernel_size) > 2 or any(s < 3 or s % 2 == 0 for s in args.kernel_size):
-        raise InvalidArgumentError("--kernel-size", "one or two odd integers >= 3",
-                                   " ".join(map(str, args.kernel_size)))
-    _check_positive("--lam", args.lam)
+    check_kernel_size(args.kernel_size)
+    check_positive("--lam", args.lam)
     image_step, kernel_options = _latent_step(args), _kernel_options(args)
     region = _kernel_region(args.kernel_region, args.kernel_size)
     check_inputs([("input", args.input)])
@@ -254,7 +259,7 @@ def run_bench(args) -> int:
         raise InvalidArgumentError("--data", "an existing folder", str(args.data))
     if args.limit is not None and args.limit < 1:
         raise InvalidArgumentError("--limit", "an integer >= 1", args.limit)
-    _check_positive("--support-scale", args.support_scale)
+    check_positive("--support-scale", args.support_scale)
     check_outputs([Output("--out", args.out, FOLDER)], [args.data], force=args.force)
     result = run_levin(args.data, args.out, limit=args.limit, image_step=args.image_step,
                        progress=not args.quiet, support_scale=args.support_scale)
