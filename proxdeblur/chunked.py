@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_kernel
+from ._validation import as_image, as_kernel
 from .errors import ImageFileError, InvalidArgumentError
 from .noise import estimate_noise
 
-__all__ = ["deconvolve_chunked", "deconvolve_tiff", "chunk_sizes", "image_noise", "read_lazy",
-           "tiff_tile", "CHUNK", "HALO_KERNELS", "MIN_HALO", "TIFF_TILE"]
+__all__ = ["deconvolve_chunked", "deconvolve_tiff", "chunk_sizes", "default_halo", "image_noise",
+           "read_lazy", "tiff_tile", "CHUNK", "HALO_KERNELS", "MIN_HALO", "TIFF_TILE"]
 
 #: Block side (a multiple of ``TIFF_TILE``): large enough that the halo is a small
 #: overhead, small enough that two blocks in flight stay well under 2 GiB.
@@ -71,11 +71,9 @@ def chunk_sizes(length: int, chunk: int, halo: int) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _to_unit(block: np.ndarray) -> np.ndarray:
-    """A block of pixel codes or floats as float64 on [0, 1] (integers by their type's range)."""
-    if np.issubdtype(block.dtype, np.integer):
-        return block.astype(np.float64) / np.iinfo(block.dtype).max
-    return block.astype(np.float64)
+def default_halo(kernel_shape) -> int:
+    """The halo for a kernel of ``kernel_shape``: ``max(MIN_HALO, HALO_KERNELS × side)``."""
+    return max(MIN_HALO, HALO_KERNELS * max(kernel_shape))
 
 
 def image_noise(image) -> float:
@@ -86,7 +84,9 @@ def image_noise(image) -> float:
     per_axis = int(np.ceil(np.sqrt(NOISE_SAMPLES)))
     rows = np.linspace(0, height - side, per_axis).astype(int)
     cols = np.linspace(0, width - side, per_axis).astype(int)
-    estimates = [estimate_noise(_to_unit(np.asarray(image[r:r + side, c:c + side])))
+    # each sample on the [0, 1] scale by the library's policy (integer codes by their range)
+    estimates = [estimate_noise(as_image(image[r:r + side, c:c + side], unit=True)
+                                .astype(np.float64, copy=False))
                  for r in np.unique(rows) for c in np.unique(cols)]
     estimates = [e for e in estimates if np.isfinite(e)]
     return float(np.median(estimates)) if estimates else 0.0
@@ -116,7 +116,7 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
         Block side (default ``CHUNK``).
     halo : int, optional
         Pixels of the neighbouring blocks each block is solved with; default
-        ``max(MIN_HALO, HALO_KERNELS × kernel side)``.
+        :func:`default_halo`.
     noise : float, optional
         The image's noise level; default :func:`image_noise` (one value for every block).
     **options
@@ -135,7 +135,7 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
     check_arguments(noise=noise, **options)
     if not (isinstance(chunk, (int, np.integer)) and chunk >= 64):
         raise InvalidArgumentError("chunk", "an integer >= 64", chunk)
-    halo = max(MIN_HALO, HALO_KERNELS * max(k.shape)) if halo is None else halo
+    halo = default_halo(k.shape) if halo is None else halo
     if not (isinstance(halo, (int, np.integer)) and max(k.shape) <= halo <= chunk):
         raise InvalidArgumentError("halo", f"an integer from the kernel side {max(k.shape)} to "
                                    f"the chunk {chunk}", halo)
@@ -155,8 +155,8 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
         image, chunks=chunks)
     depth = {0: halo, 1: halo} | ({2: 0} if len(image.shape) == 3 else {})
 
-    def solve(block: np.ndarray) -> np.ndarray:
-        return deconvolve(_to_unit(block), k, **options).astype(np.float32)
+    def solve(block: np.ndarray) -> np.ndarray:  # deconvolve scales integer codes itself
+        return deconvolve(block, k, **options).astype(np.float32)
 
     return array.map_overlap(solve, depth=depth, boundary="none", trim=True, dtype=np.float32,
                              meta=np.empty((0,) * len(image.shape), np.float32))
@@ -242,7 +242,7 @@ def deconvolve_tiff(source, kernel, target, *, chunk: int = CHUNK, halo: int | N
     image, depth = read_lazy(source)
     _check_image(image)
     kernel = as_kernel(kernel, "kernel", normalize=True)
-    halo = max(MIN_HALO, HALO_KERNELS * max(kernel.shape)) if halo is None else halo
+    halo = default_halo(kernel.shape) if halo is None else halo
     noise = options.pop("noise", None)
     noise = image_noise(image) if noise is None else noise
     result = deconvolve_chunked(image, kernel, chunk=chunk, halo=halo, noise=noise, **options)
