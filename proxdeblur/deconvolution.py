@@ -46,9 +46,9 @@ def noise_scale(image: np.ndarray | None = None, sigma: float | None = None) -> 
 
     ``max(1, σ̂^1.5 / 3e-4)`` with σ̂ ``sigma`` when given, else scikit-image's
     wavelet (MAD) estimate of the noise standard deviation of ``image``. Chosen
-    on ``camera`` blurred by a 19×19 motion kernel with Gaussian noise σ = 0.5, 1, 2% (best λ ≈ 2.5e-4, 1e-3,
-    2e-3) and on Levin et al. 2009 (σ̂ ≈ 0.002, where kernel error rather
-    than noise sets λ = 3e-4: hence the floor).
+    on ``camera`` blurred by a 19×19 motion kernel with Gaussian noise σ = 0.5, 1,
+    2% (best λ ≈ 2.5e-4, 1e-3, 2e-3) and on Levin et al. 2009 (σ̂ ≈ 0.002, where
+    kernel error rather than noise sets λ = 3e-4: hence the floor).
     """
     sigma = estimate_noise(image) if sigma is None else float(sigma)
     return max(1.0, sigma**1.5 / 3e-4) if np.isfinite(sigma) else 1.0
@@ -172,10 +172,10 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
                         cycle=PNP_CYCLE if cycle is None else cycle)
 
 
-def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, cg_precision,
+def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, large,
                     reference, callback, progress, return_result):
-    """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`)."""
-    large = y.shape[0] * y.shape[1] >= SINGLE_PRECISION_PIXELS
+    """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`); ``large``: the
+    image has ``SINGLE_PRECISION_PIXELS`` per channel or more."""
     denoiser = pnp_denoiser(prior, ensemble=PNP_LARGE_ENSEMBLE if large else None)
     lam = PNP_LAMBDA if lam is None else check_positive(lam, "lam")
     noise = estimate_noise(y) if noise is None else noise
@@ -193,7 +193,8 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter,
         rho=float(rhos[0]),
         rho_growth=growth, rho_max=float(rhos[-1]), max_iter=max_iter, tol=0.0,
         callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
-        cg_precision=cg_precision, progress=progress, track_objective=False)
+        cg_precision="single" if large else "double", progress=progress,
+        track_objective=False)
     restored = centre_crop(result.x, y.shape).astype(y.dtype, copy=True)
     return (restored, result) if return_result else restored
 
@@ -309,8 +310,8 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         previous u. Default 4 for the classical priors (``CG_ITERATIONS``:
         consecutive u differ little; more gains up to 0.1 dB at up to 3× the
         time) and 16 for a denoiser (``PNP_CG_ITERATIONS``: 2 → 16 gains 0.5 dB
-        on the first eight images of Levin et al. 2009). From a megapixel per channel
-        on (``SINGLE_PRECISION_PIXELS``) they run in float32, and the classical
+        on the first eight images of Levin et al. 2009). From a quarter megapixel per
+        channel on (``SINGLE_PRECISION_PIXELS``) they run in float32, and the classical
         priors' default is 1, 2 or 4 by the share of the latent image the frame does
         not observe (:func:`cg_iterations`).
     reference : ndarray, optional
@@ -342,7 +343,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise)
     if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, noise=noise,
-                               max_iter=max_iter, cg_precision="single" if large else "double",
+                               max_iter=max_iter, large=large,
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):

@@ -62,13 +62,6 @@ class QuadraticSolution:
     grams: dict = field(default_factory=dict)
 
 
-def _apply(terms, rho, x):
-    out = rho * x if rho else np.zeros_like(x)
-    for weight, op in terms:
-        out = out + weight * op.gram(x)
-    return out
-
-
 def _fourier_denominator(terms, rho, shape, exact: bool):
     total = None
     for weight, op in terms:
@@ -145,7 +138,7 @@ class QuadraticSystem:
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """``(Σ wᵢ AᵢᵀAᵢ + ρI) x``."""
-        return _apply(self.terms, self.rho, x)
+        return self._apply_tracked(x)[0]
 
     def _precondition(self, r: np.ndarray) -> np.ndarray:
         spatial = self.shape[:2]

@@ -147,10 +147,9 @@ def _transfer(kernel_bytes: bytes, kshape: tuple, grid: tuple, single: bool,
 @lru_cache(maxsize=4)
 def _power_spectrum(kernel_bytes: bytes, kshape: tuple, grid: tuple) -> np.ndarray:
     """``|K̂|²`` on ``grid`` (read-only; the preconditioner of every u-step of a solve
-    rebuilds its denominator from it). From a transform of its own, so that a float32
-    solve does not keep a complex128 transfer function (100 MB at 12 MP) for it."""
-    kernel = np.frombuffer(kernel_bytes, dtype=np.float64).reshape(kshape)
-    power = np.abs(transfer_function(kernel, grid, workers=_workers(grid))) ** 2
+    rebuilds its denominator from it), from the cached float64 transfer function — which
+    every solve holds anyway: its ``Aᵀy`` is computed in float64."""
+    power = np.abs(_transfer(kernel_bytes, kshape, grid, False)) ** 2
     power.setflags(write=False)
     return power
 
@@ -237,13 +236,18 @@ class Convolution(LinearOperator):
         """``rfft2`` of the kernel zero-padded to ``grid`` with its centre at the origin
         (complex64 with ``single``, for float32 images: their transforms stay single;
         its complex conjugate, the adjoint's, with ``conjugate``)."""
+        grid = self._checked_grid(grid)
+        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid, bool(single),
+                         bool(conjugate))
+
+    def _checked_grid(self, grid) -> tuple[int, int]:
+        """``grid``'s spatial sides, at least the kernel's."""
         grid = _spatial(grid)
         if grid[0] < self.kernel.shape[0] or grid[1] < self.kernel.shape[1]:
             raise InvalidArgumentError(
                 "x", f"an image at least as large as the kernel {self.kernel.shape}", grid
             )
-        return _transfer(self.kernel.tobytes(), self.kernel.shape, grid, bool(single),
-                         bool(conjugate))
+        return grid
 
     def _fft_grid(self, shape) -> tuple[int, int]:
         if self.boundary == "circular":
@@ -362,9 +366,8 @@ class Convolution(LinearOperator):
         return np.abs(self.transfer_function(shape)) ** 2
 
     def fourier_gram_approx(self, shape):
-        grid = _spatial(shape)
-        self.transfer_function(grid)  # checks the grid against the kernel
-        return _power_spectrum(self.kernel.tobytes(), self.kernel.shape, grid)
+        return _power_spectrum(self.kernel.tobytes(), self.kernel.shape,
+                               self._checked_grid(shape))
 
 
 class Mask(LinearOperator):
