@@ -61,28 +61,20 @@ class PerceptualLoss(nn.Module):
 
 
 class _DnCNNFeatures(nn.Module):
-    """The first convolutions of a DnCNN, fed as the network feeds them (2×2 unshuffle,
-    a zero noise-level map)."""
+    """The first convolutions of a DnCNN, fed as the network feeds them
+    (``DnCNN.body_input``, with a zero noise level)."""
 
     def __init__(self, network, depth: int):
         super().__init__()
         convs = [i for i, m in enumerate(network.body) if isinstance(m, nn.Conv2d)]
         if not 1 <= depth < len(convs):
             raise InvalidArgumentError("depth", f"1 to {len(convs) - 1} convolutions", depth)
+        self.network = network
         # each convolution's block ends before the next convolution (its ReLU, BN)
-        self.body = network.body[:convs[depth]]
-        self.downscale = network.downscale
-        self.noise_map = network.noise_map
+        self.cut = convs[depth]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        s = self.downscale
-        if s > 1:
-            x = F.pad(x, (0, (-w) % s, 0, (-h) % s), mode="reflect")
-            x = F.pixel_unshuffle(x, s)
-        if self.noise_map:
-            x = torch.cat([x, x.new_zeros(x.shape[0], 1, *x.shape[-2:])], dim=1)
-        return self.body(x)
+        return self.network.body[:self.cut](self.network.body_input(x, 0.0))
 
 
 def dncnn_features(depth: int = DNCNN_DEPTH, name: str = "dncnn") -> nn.Module:

@@ -84,8 +84,9 @@ class DnCNN(nn.Module):
         nn.init.zeros_(self.body[-1].weight)
         nn.init.zeros_(self.body[-1].bias)
 
-    def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
-        """Denoise ``x`` (N, C, H, W); ``sigma`` is a float or a (N,) tensor on the [0, 1] scale."""
+    def body_input(self, x: torch.Tensor, sigma: torch.Tensor | float | None) -> torch.Tensor:
+        """What the convolutions see: ``x`` padded by reflection to the downscale factor,
+        2×2-unshuffled, with the noise-level map appended."""
         h, w = x.shape[-2:]
         s = self.downscale
         pad_h, pad_w = (-h) % s, (-w) % s
@@ -97,7 +98,13 @@ class DnCNN(nn.Module):
                 raise ValueError("sigma: expected the noise level, this network has a noise map")
             sigma = torch.as_tensor(sigma, dtype=z.dtype, device=z.device).reshape(-1, 1, 1, 1)
             z = torch.cat([z, sigma.expand(z.shape[0], 1, *z.shape[-2:])], dim=1)
-        noise = self.body(z)
+        return z
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor | float | None = None) -> torch.Tensor:
+        """Denoise ``x`` (N, C, H, W); ``sigma`` is a float or a (N,) tensor on the [0, 1] scale."""
+        h, w = x.shape[-2:]
+        s = self.downscale
+        noise = self.body(self.body_input(x, sigma))
         if s > 1:
             noise = F.pixel_shuffle(noise, s)
         return x - noise[..., :h, :w]
