@@ -117,9 +117,11 @@ def load_prior(name_or_path, role: str | None = None, *, device=None, **options)
     role = natural if role is None else role
     if role not in ROLES:
         raise InvalidArgumentError("role", f"one of {ROLES}", repr(role))
-    if role == "gradient" and isinstance(network, GolfNet):
-        # Golf's N2 is x + R(x): its residual branch R is the prior gradient (section 4)
-        return LearnedPrior(GolfResidual(network), role, device=device, **options)
+    if isinstance(network, GolfNet) and role in ("gradient", "restorer"):
+        # Golf's N1 and N2 are x + R(x): restorers, and N2's residual branch R is the prior
+        # gradient (section 4)
+        module = GolfResidual(network) if role == "gradient" else network
+        return LearnedPrior(module, role, device=device, **options)
     if role != natural:  # a network is called as its role needs (a noise level, or not)
         raise InvalidArgumentError("name_or_path", f"weights of a {role} (these are a "
                                    f"{type(network).__name__} {natural})", str(name_or_path))

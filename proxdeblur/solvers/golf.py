@@ -20,7 +20,10 @@ from ..errors import InvalidArgumentError
 from ..priors.base import PriorGradient, Restorer
 from .result import IterationState, SolverResult, relative_change, run
 
-__all__ = ["golf", "golf_iter"]
+__all__ = ["golf", "golf_iter", "GolfRestorer", "STEPS"]
+
+#: Corrections after N1 by default: the paper tests with 3 ("converges after 2–4 steps").
+STEPS = 3
 
 
 def _corrector(n2) -> Callable[[np.ndarray], np.ndarray]:
@@ -34,7 +37,7 @@ def _corrector(n2) -> Callable[[np.ndarray], np.ndarray]:
                                type(n2).__name__)
 
 
-def golf_iter(image, n1, n2, *, steps: int = 3) -> Iterator[IterationState]:
+def golf_iter(image, n1, n2, *, steps: int = STEPS) -> Iterator[IterationState]:
     """Generator form of :func:`golf`: the state after N1 (iteration 0), then after each
     of N2's ``steps`` corrections."""
     y = as_image(image, "image", min_side=8)
@@ -55,7 +58,7 @@ def golf_iter(image, n1, n2, *, steps: int = 3) -> Iterator[IterationState]:
         yield IterationState(t, x, None, change, elapsed)
 
 
-def golf(image, n1, n2, steps: int = 3, tol: float | None = None,
+def golf(image, n1, n2, steps: int = STEPS, tol: float | None = None,
          callback: Callable[[IterationState], object] | None = None, reference=None,
          progress: bool = False) -> SolverResult:
     """Restore ``image`` by the Golf optimizer (module docstring).
@@ -86,3 +89,21 @@ def golf(image, n1, n2, steps: int = 3, tol: float | None = None,
         raise InvalidArgumentError("tol", "a finite number >= 0 (or None)", tol)
     return run(golf_iter(image, n1, n2, steps=steps), tol=tol or 0.0, callback=callback,
                reference=reference, progress=progress, description="Golf", total=steps + 1)
+
+
+class GolfRestorer:
+    """The whole Golf optimizer as one :class:`~proxdeblur.priors.base.Restorer`:
+    ``restore(y) = N2^steps(N1(y))`` (what ``proxdeblur restore --model golf`` runs)."""
+
+    def __init__(self, n1, n2, steps: int = STEPS):
+        if not isinstance(n1, Restorer):
+            raise InvalidArgumentError("n1", "a restorer (restore(x))", type(n1).__name__)
+        _corrector(n2)
+        self.n1, self.n2 = n1, n2
+        self.steps = check_int(steps, "steps", minimum=0)
+
+    def __repr__(self) -> str:
+        return f"GolfRestorer(n1={self.n1!r}, n2={self.n2!r}, steps={self.steps})"
+
+    def restore(self, x: np.ndarray) -> np.ndarray:
+        return golf(x, self.n1, self.n2, steps=self.steps).x

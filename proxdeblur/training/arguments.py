@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 __all__ = ["parse", "add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
-           "add_restorer_arguments",
+           "add_restorer_arguments", "add_golf_arguments",
            "TRAINERS", "PRECISIONS"]
 
 #: Arithmetic of the training forward pass.
@@ -106,6 +106,29 @@ def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     return parser
 
 
+def add_golf_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``train golf``: the Golf optimizer's N2, then N1 with N2 frozen (the bundled recipe)."""
+    add_loop_arguments(parser, iterations=20000, max_minutes=60.0, lr=1e-3)
+    parser.set_defaults(checkpoint_every=50, validate_every=250)
+    parser.add_argument("--stage", choices=("n2", "n1"), required=True,
+                        help="n2: the recurrent corrector, trained first; n1: the first shot, "
+                        "trained through the frozen N2 of --n2")
+    parser.add_argument("--n2", type=Path, default=None,
+                        help="stage n2's weights file (required by --stage n1)")
+    parser.add_argument("--width", type=int, default=None,
+                        help="channels of the inner convolutions (default 32 for n2, 16 for n1)")
+    parser.add_argument("--layers", type=int, default=4, help="Layers of two Basic-Blocks")
+    parser.add_argument("--steps", type=int, default=3, help="recurrent steps T of N2")
+    parser.add_argument("--batch", type=int, default=4, help="pairs per step")
+    parser.add_argument("--patch", type=int, default=96, help="side of the square pairs")
+    parser.add_argument("--perceptual", default="dncnn",
+                        help="feature extractor of the perceptual term: 'dncnn' (the bundled "
+                        "DnCNN's first convolutions) or a local VGG19 weights file")
+    parser.add_argument("--perceptual-weight", type=float, default=0.1,
+                        help="weight of the perceptual term beside the content MSE (0: off)")
+    return parser
+
+
 #: Sub-command -> (module under proxdeblur.training with run(args), its options, help).
 TRAINERS = {
     "denoiser": ("denoiser", add_denoiser_arguments,
@@ -114,4 +137,6 @@ TRAINERS = {
                       "the GCM generator, in the gradient domain"),
     "restorer": ("restorer", add_restorer_arguments,
                  "a restorer (DMPHN) on synthetic blur pairs"),
+    "golf": ("golf", add_golf_arguments,
+             "the Golf optimizer's networks: N2, then N1 through the frozen N2"),
 }

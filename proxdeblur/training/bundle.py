@@ -75,12 +75,13 @@ def bundle(weights, out, *, name: str, role: str, extra: dict | None = None) -> 
             "training_iterations": meta.pop("iterations", None),
             "training_machine": "2-core CPU, no GPU, bfloat16 autocast forward pass",
             "training_record": meta, "validation_curve": curve}
-    if role == "restorer":
+    if role == "restorer" or saved["architecture"] == "GolfNet":
+        # a Golf network is x + R(x) in either role: scored as one restoring pass
         pairs = _validation_pairs(saved["meta"])
         full, stored = _validation_psnr(saved, pairs), _validation_psnr(half, pairs)
         card["storage"] = (f"float16 (loaded into float32 parameters); held-out validation "
-                           f"PSNR {stored:.3f} dB from the float16 file against {full:.3f} dB "
-                           f"from the float32 weights")
+                           f"PSNR of one pass {stored:.3f} dB from the float16 file against "
+                           f"{full:.3f} dB from the float32 weights")
     card.update(extra or {})
     with atomic_path(out.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(card, indent=1) + "\n")

@@ -65,6 +65,9 @@ class TrainingTask:
     loss : callable
         ``loss(outputs, targets) -> scalar tensor`` (default: the mean squared error);
         restorers pass the L1 content loss, and later perceptual or adversarial terms.
+    forward : callable, optional
+        ``forward(model, inputs, **kwargs) -> outputs`` when the outputs are more than
+        one call of the model (Golf's unrolled recurrence); default ``model(inputs, **kwargs)``.
     """
 
     model: torch.nn.Module
@@ -75,6 +78,7 @@ class TrainingTask:
     set_random_state: Callable
     validation_name: str = "validation"
     loss: Callable = mean_squared_error
+    forward: Callable | None = None
 
 
 def _save(obj, path: Path) -> None:
@@ -128,7 +132,8 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
             group["lr"] = lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * done)))
         inputs, targets, kwargs = task.batch()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            outputs = model(inputs, **kwargs)
+            outputs = (task.forward(model, inputs, **kwargs) if task.forward is not None
+                       else model(inputs, **kwargs))
         loss = task.loss(outputs.float(), targets)
         optimizer.zero_grad()
         loss.backward()

@@ -22,7 +22,9 @@ parameters, are within 5 % and 4 % of this module's four-Layer counts for colour
 (114,147 and 449,475; three Layers give 86,307 and 338,499), so we follow the text:
 ``layers`` is an argument, 4 by default (``LAYERS``), widths 16 (N1) and 32 (N2). No
 batch normalisation (the paper's batches of 4 on a GPU; a CPU budget with small
-batches is better served without it). :func:`parameter_count` reports what is trained.
+batches is better served without it); instead each Basic-Block's branch starts at zero
+and the last convolution small, so that an untrained network is close to the identity.
+:func:`parameter_count` reports what is trained.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ __all__ = ["GolfNet", "BasicBlock", "N1_WIDTH", "N2_WIDTH", "LAYERS", "parameter
 N1_WIDTH = 16
 N2_WIDTH = 32
 LAYERS = 4
+#: Scale of the last convolution's default initialisation: N starts close to the identity,
+#: so that T recurrent steps of an untrained N2 stay near the input.
+INITIAL_RESIDUAL_SCALE = 0.1
 
 
 class BasicBlock(nn.Module):
@@ -48,6 +53,10 @@ class BasicBlock(nn.Module):
         if convs < 1:
             raise ValueError(f"convs: expected >= 1, got {convs}")
         self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1) for _ in range(convs))
+        # the branch starts at zero (Goyal et al. 2017's zero-initialised residual): 16 blocks
+        # of six default-initialised convolutions add up to outputs far from the image
+        nn.init.zeros_(self.convs[-1].weight)
+        nn.init.zeros_(self.convs[-1].bias)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         branch = h
@@ -81,6 +90,9 @@ class GolfNet(nn.Module):
         self.first = nn.Conv2d(channels, width, 7, padding=3, bias=False)
         self.body = nn.Sequential(*(BasicBlock(width, convs) for _ in range(layers * blocks)))
         self.last = nn.Conv2d(width, channels, 3, padding=1)
+        with torch.no_grad():  # a small first residual: the recurrence starts near identity
+            self.last.weight.mul_(INITIAL_RESIDUAL_SCALE)
+            self.last.bias.zero_()
 
     def residual(self, x: torch.Tensor) -> torch.Tensor:
         """``R(x)``: for N2, the learned −∇φ(x)."""
