@@ -24,17 +24,17 @@ import torch
 from ..errors import ImageFileError, InvalidArgumentError
 from .bundled import BUNDLED
 from .learned import ROLES, LearnedPrior
-from .nets import DMPHN, DnCNN, GCMGenerator, GolfNet, UNetDenoiser
+from .nets import DMPHN, BiSkip, DnCNN, GCMGenerator, GolfNet, UNetDenoiser
 from .nets.golf import GolfResidual
 
 __all__ = ["ARCHITECTURES", "BUNDLED", "load_prior", "load_network", "model_card", "bundled_path"]
 
 #: Network classes a weights file may name.
 ARCHITECTURES = {"DnCNN": DnCNN, "GCMGenerator": GCMGenerator, "UNetDenoiser": UNetDenoiser,
-                 "DMPHN": DMPHN, "GolfNet": GolfNet}
+                 "DMPHN": DMPHN, "GolfNet": GolfNet, "BiSkip": BiSkip}
 #: The role a weights file's network plays unless told otherwise.
 DEFAULT_ROLES = {"DnCNN": "denoiser", "GCMGenerator": "restorer", "UNetDenoiser": "denoiser",
-                 "DMPHN": "restorer", "GolfNet": "restorer"}
+                 "DMPHN": "restorer", "GolfNet": "restorer", "BiSkip": "restorer"}
 
 
 def bundled_path(name: str) -> Path:
