@@ -29,3 +29,20 @@ def camera_small():
     from skimage import data
 
     return data.camera()[200:296, 200:296].astype(np.float64) / 255.0
+
+
+@pytest.fixture
+def fixed_pairs(monkeypatch):
+    """Make every training batch of :class:`BlurPairSampler` the first one drawn (a run
+    that must lower its loss on a batch it can fit); the list holds that batch."""
+    from proxdeblur.training.pairs import BlurPairSampler
+
+    real, fixed = BlurPairSampler.batch, []
+
+    def same_batch(self, size):
+        if not fixed:
+            fixed.append(real(self, size))
+        return fixed[0]
+
+    monkeypatch.setattr(BlurPairSampler, "batch", same_batch)
+    return fixed

@@ -51,19 +51,9 @@ def test_unroll_is_the_t_fold_composition():
     assert len(steps) == 3
 
 
-def test_tiny_stage_n2_run_lowers_its_t_fold_loss(data, tmp_path, monkeypatch):
+def test_tiny_stage_n2_run_lowers_its_t_fold_loss(data, tmp_path, fixed_pairs):
     """On one fixed batch (random pairs of smooth images are mostly noise for a network
     this small), a seconds-long run lowers the loss summed over N2's three iterates."""
-    from proxdeblur.training.pairs import BlurPairSampler
-
-    real, fixed = BlurPairSampler.batch, []
-
-    def same_batch(self, size):
-        if not fixed:
-            fixed.append(real(self, size))
-        return fixed[0]
-
-    monkeypatch.setattr(BlurPairSampler, "batch", same_batch)
     torch.set_num_threads(1)
     options = dict(OPTIONS, validate_every=20, checkpoint_every=20, perceptual_weight=0.1,
                    lr=2e-2)
@@ -71,7 +61,7 @@ def test_tiny_stage_n2_run_lowers_its_t_fold_loss(data, tmp_path, monkeypatch):
     train_golf(data, tmp_path / "n2.pt", stage="n2", iterations=40, **options)
     card = train_golf(data, tmp_path / "n2.pt", stage="n2", iterations=100, **options)
     assert card["iterations"] == 100 and card["stage"] == "n2" and card["steps"] == 3
-    blurred, sharp = (torch.from_numpy(a)[:, None] for a in fixed[0])
+    blurred, sharp = (torch.from_numpy(a)[:, None] for a in fixed_pairs[0])
     loss = StageLoss(None, 0.0)
 
     def t_fold_loss(path):

@@ -40,9 +40,9 @@ from ..errors import InvalidArgumentError
 from ..priors.nets.golf import LAYERS, N1_WIDTH, N2_WIDTH, GolfNet
 from .arguments import add_golf_arguments, parse
 from .data import load_split
-from .loop import TrainingTask, loop_options, mean_squared_error, train_network
+from .loop import loop_options, mean_squared_error, train_network
 from .pairs import BlurPairSampler
-from .restorer import VALIDATION_PAIRS, validation_pairs
+from .restorer import VALIDATION_PAIRS, pair_task, validation_pairs
 
 __all__ = ["train_golf", "unroll", "StageLoss", "STAGES", "STEPS", "PERCEPTUAL_WEIGHT",
            "run", "main"]
@@ -152,10 +152,6 @@ def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = Non
             first = net(y)
             return torch.stack([first, *unroll(corrector, first, steps)])
 
-    def make_batch():
-        blurred, sharp = sampler.batch(batch)
-        return torch.from_numpy(blurred)[:, None], torch.from_numpy(sharp)[:, None], {}
-
     def validate(net):
         scores = []
         for blurred, sharp in pairs:
@@ -163,12 +159,7 @@ def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = Non
             scores.append(_psnr(out.float().numpy()[0, 0], sharp))
         return float(np.mean(scores))
 
-    task = TrainingTask(
-        model=model, architecture="GolfNet", batch=make_batch, validate=validate,
-        random_state=lambda: {"sampler": sampler.rng.bit_generator.state},
-        set_random_state=lambda saved: setattr(sampler.rng.bit_generator, "state",
-                                               saved["sampler"]),
-        validation_name="validation_psnr", loss=loss, forward=forward)
+    task = pair_task(model, "GolfNet", sampler, batch, validate, loss=loss, forward=forward)
     role = ("N2, the recurrent corrector (prior gradient: its residual branch)"
             if stage == "n2" else "N1, the first shot (restorer)")
     meta = {

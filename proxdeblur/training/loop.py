@@ -68,6 +68,10 @@ class TrainingTask:
     forward : callable, optional
         ``forward(model, inputs, **kwargs) -> outputs`` when the outputs are more than
         one call of the model (Golf's unrolled recurrence); default ``model(inputs, **kwargs)``.
+    state, load_state : callable, optional
+        Get and restore training state beyond the model, its optimizer and the random
+        generators (a GAN's critic and its optimizer, a self-paced schedule), saved in
+        checkpoints.
     """
 
     model: torch.nn.Module
@@ -79,6 +83,8 @@ class TrainingTask:
     validation_name: str = "validation"
     loss: Callable = mean_squared_error
     forward: Callable | None = None
+    state: Callable | None = None
+    load_state: Callable | None = None
 
 
 def _save(obj, path: Path) -> None:
@@ -116,6 +122,8 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
         optimizer.load_state_dict(saved["optimizer"])
         task.set_random_state(saved["random"])
         torch.set_rng_state(saved["torch_rng"])
+        if task.load_state is not None:
+            task.load_state(saved["extra"])
         state = saved["state"]
     budget = max_minutes * 60.0
     bar = tqdm(total=iterations, initial=state["iteration"], desc=description,
@@ -158,6 +166,7 @@ def train_network(task: TrainingTask, out, *, iterations: int, max_minutes: floa
             state["elapsed"] = time.perf_counter() - start
             _save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                    "random": task.random_state(), "torch_rng": torch.get_rng_state(),
+                   "extra": task.state() if task.state is not None else None,
                    "state": state}, checkpoint)
     bar.close()
     state["elapsed"] = time.perf_counter() - start

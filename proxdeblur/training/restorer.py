@@ -31,7 +31,8 @@ from .data import load_split
 from .loop import TrainingTask, loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
 
-__all__ = ["train_restorer", "validation_pairs", "validation_psnr", "run", "main", "LOSSES"]
+__all__ = ["train_restorer", "validation_pairs", "validation_psnr", "pair_task", "run", "main",
+           "LOSSES"]
 
 LOSSES = {"l1": mean_absolute_error, "l2": mean_squared_error}
 #: Held-out pairs scored at every validation.
@@ -53,6 +54,22 @@ def validation_psnr(model, pairs) -> float:
         mse = float(np.mean((np.clip(out, 0, 1) - sharp) ** 2))
         scores.append(10 * math.log10(1.0 / max(mse, 1e-12)))
     return float(np.mean(scores))
+
+
+def pair_task(model, architecture: str, sampler: BlurPairSampler, batch: int, validate,
+              **options) -> TrainingTask:
+    """The :class:`~.loop.TrainingTask` of a restorer trained on ``sampler``'s pairs
+    (gray, one channel), its sampler's state checkpointed; ``options`` as the task's."""
+    def make_batch():
+        blurred, sharp = sampler.batch(batch)
+        return torch.from_numpy(blurred)[:, None], torch.from_numpy(sharp)[:, None], {}
+
+    return TrainingTask(
+        model=model, architecture=architecture, batch=make_batch, validate=validate,
+        random_state=lambda: {"sampler": sampler.rng.bit_generator.state},
+        set_random_state=lambda saved: setattr(sampler.rng.bit_generator, "state",
+                                               saved["sampler"]),
+        validation_name="validation_psnr", **options)
 
 
 def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
@@ -79,17 +96,8 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
     pairs = validation_pairs(held_out, seed, patch, jpeg=jpeg, bank=bank)
     model = DMPHN(channels=1, width=width, levels=tuple(levels), stacks=stacks)
 
-    def make_batch():
-        blurred, sharp = sampler.batch(batch)
-        return torch.from_numpy(blurred)[:, None], torch.from_numpy(sharp)[:, None], {}
-
-    task = TrainingTask(
-        model=model, architecture="DMPHN", batch=make_batch,
-        validate=lambda net: validation_psnr(net, pairs),
-        random_state=lambda: {"sampler": sampler.rng.bit_generator.state},
-        set_random_state=lambda saved: setattr(sampler.rng.bit_generator, "state",
-                                               saved["sampler"]),
-        validation_name="validation_psnr", loss=LOSSES[loss])
+    task = pair_task(model, "DMPHN", sampler, batch, lambda net: validation_psnr(net, pairs),
+                     loss=LOSSES[loss])
     meta = {
         "architecture": f"DMPHN({'-'.join(map(str, sorted(levels)))}), Stack({stacks}), "
                         f"width {width}", "command": command,
