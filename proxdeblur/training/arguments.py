@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 __all__ = ["parse", "add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
-           "add_restorer_arguments", "add_golf_arguments",
+           "add_restorer_arguments", "add_golf_arguments", "RESTORER_OPTIONS",
            "TRAINERS", "PRECISIONS"]
 
 #: Arithmetic of the training forward pass.
@@ -88,22 +88,45 @@ def add_gcm_generator_arguments(parser: argparse.ArgumentParser) -> argparse.Arg
 
 
 def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """``train restorer``: DMPHN on synthetic blur pairs (the bundled recipe)."""
+    """``train restorer``: DMPHN or the Bi-Skip generator on synthetic blur pairs (the
+    bundled recipes). Options of one architecture are refused with the other."""
     add_loop_arguments(parser, iterations=20000, max_minutes=120.0, lr=1e-3)
-    parser.set_defaults(checkpoint_every=100)
-    parser.add_argument("--architecture", choices=("dmphn",), default="dmphn",
-                        help="network (Bi-Skip and Golf arrive with their issues)")
-    parser.add_argument("--width", type=int, default=16, help="channels at full resolution")
-    parser.add_argument("--levels", default="1,2,4", help="patches per level (1,2,4 or 1,2,4,8)")
-    parser.add_argument("--stacks", type=int, default=1, help="networks chained: Stack(n)")
+    parser.set_defaults(checkpoint_every=100, lr=None)
+    parser.add_argument("--architecture", choices=("dmphn", "biskip"), default="dmphn",
+                        help="network: DMPHN, or the Bi-Skip generator (with --scheme)")
     parser.add_argument("--batch", type=int, default=8, help="pairs per step")
     parser.add_argument("--patch", type=int, default=128, help="side of the square pairs")
-    parser.add_argument("--loss", choices=("l1", "l2"), default="l1", help="content loss")
     parser.add_argument("--jpeg", type=float, default=0.0,
-                        help="probability that a blurred pair is JPEG-compressed")
+                        help="probability that a blurred pair is JPEG-compressed (dmphn)")
     parser.add_argument("--kernel-sizes", type=int, nargs=2, default=[7, 35], metavar=("MIN", "MAX"),
                         help="smallest and largest training kernel (the validation keeps 7-35)")
+    dmphn = parser.add_argument_group("dmphn (initial --lr 1e-3)")
+    dmphn.add_argument("--width", type=int, default=None,
+                       help="channels at full resolution (default 16)")
+    dmphn.add_argument("--levels", default=None, help="patches per level (default 1,2,4)")
+    dmphn.add_argument("--stacks", type=int, default=None, help="networks chained: Stack(n)")
+    dmphn.add_argument("--loss", choices=("l1", "l2"), default=None,
+                       help="content loss (default l1)")
+    biskip = parser.add_argument_group("biskip (initial --lr 5e-4)")
+    biskip.add_argument("--scheme", default=None,
+                        help="Table 1's training scheme: S (self-paced), A (WGAN-GP), 1 or 2 "
+                        "(pixel loss), P (perceptual), in that order (default SA1P)")
+    biskip.add_argument("--variant", choices=("BS", "BS-cR", "BS-w/o-R", "S"), default=None,
+                        help="architecture of Table 1 (default BS)")
+    biskip.add_argument("--depth", type=int, default=None, help="down-samplings (default 4)")
+    biskip.add_argument("--rounds", type=int, default=None,
+                        help="self-paced rounds over the run (default 10)")
+    biskip.add_argument("--perceptual", default=None,
+                        help="feature extractor: 'dncnn' (default) or a local VGG19 weights file")
     return parser
+
+
+#: Options of ``train restorer`` that belong to one architecture, and their defaults.
+RESTORER_OPTIONS = {
+    "dmphn": {"width": 16, "levels": "1,2,4", "stacks": 1, "loss": "l1", "lr": 1e-3},
+    "biskip": {"scheme": "SA1P", "variant": "BS", "depth": 4, "rounds": 10,
+               "perceptual": "dncnn", "lr": 5e-4},
+}
 
 
 def add_golf_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -136,7 +159,7 @@ TRAINERS = {
     "gcm-generator": ("gcm_generator", add_gcm_generator_arguments,
                       "the GCM generator, in the gradient domain"),
     "restorer": ("restorer", add_restorer_arguments,
-                 "a restorer (DMPHN) on synthetic blur pairs"),
+                 "a restorer (DMPHN, Bi-Skip) on synthetic blur pairs"),
     "golf": ("golf", add_golf_arguments,
              "the Golf optimizer's networks: N2, then N1 through the frozen N2"),
 }

@@ -26,7 +26,7 @@ import torch
 
 from ..errors import InvalidArgumentError
 from ..priors.nets.dmphn import DMPHN
-from .arguments import add_restorer_arguments, parse
+from .arguments import RESTORER_OPTIONS, add_restorer_arguments, parse
 from .data import load_split
 from .loop import TrainingTask, loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
@@ -115,19 +115,42 @@ def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
                          description="train restorer", init=init)
 
 
+def _architecture_options(args) -> dict:
+    """The chosen architecture's options (defaults filled in); the other's are refused."""
+    chosen = RESTORER_OPTIONS[args.architecture]
+    for other, options in RESTORER_OPTIONS.items():
+        for name in options:
+            if other != args.architecture and name not in chosen and \
+                    getattr(args, name) is not None:
+                raise InvalidArgumentError(f"--{name}", f"only with --architecture {other}",
+                                           repr(getattr(args, name)))
+    return {name: default if getattr(args, name) is None else getattr(args, name)
+            for name, default in chosen.items()}
+
+
 def run(args) -> int:
     """Train from parsed options (:func:`~.arguments.add_restorer_arguments`)."""
-    try:
-        levels = tuple(int(p) for p in args.levels.split(","))
-    except ValueError:
-        raise InvalidArgumentError("--levels", "comma-separated integers",
-                                   repr(args.levels)) from None
-    card = train_restorer(args.data, args.out, architecture=args.architecture, width=args.width,
-                          levels=levels, stacks=args.stacks, batch=args.batch, patch=args.patch,
-                          loss=args.loss, jpeg=args.jpeg, kernel_sizes=tuple(args.kernel_sizes),
-                          command=shlex.join(["proxdeblur", "train", "restorer", *sys.argv[3:]])
-                          if sys.argv[1:3] == ["train", "restorer"] else shlex.join(sys.argv),
-                          **loop_options(args))
+    options = _architecture_options(args)
+    command = (shlex.join(["proxdeblur", "train", "restorer", *sys.argv[3:]])
+               if sys.argv[1:3] == ["train", "restorer"] else shlex.join(sys.argv))
+    loop = loop_options(args)
+    loop["lr"] = options.pop("lr")
+    common = dict(batch=args.batch, patch=args.patch, kernel_sizes=tuple(args.kernel_sizes),
+                  command=command, **loop)
+    if args.architecture == "biskip":
+        from .biskip import train_biskip
+
+        if args.jpeg:
+            raise InvalidArgumentError("--jpeg", "only with --architecture dmphn", args.jpeg)
+        card = train_biskip(args.data, args.out, **options, **common)
+    else:
+        try:
+            levels = tuple(int(p) for p in options.pop("levels").split(","))
+        except ValueError:
+            raise InvalidArgumentError("--levels", "comma-separated integers",
+                                       repr(args.levels)) from None
+        card = train_restorer(args.data, args.out, levels=levels, jpeg=args.jpeg, **options,
+                              **common)
     print(json.dumps(card, indent=1))
     return 0
 

@@ -122,6 +122,9 @@ CASES = [
     ("restore blur.png -o r.png --model nope", "--model"),
     ("restore blur.png -o blur.png --force", "--output"),
     ("restore blur.png -o r.png --model k.npy", "--model"),
+    ("restore blur.png -o r.png --steps 2", "--steps"),
+    ("restore blur.png -o r.png --model golf --steps -1", "--steps"),
+    ("train golf --stage n1 --data data --out w.pt", "--n2"),
     ("deblur blur.png --kernel-size 9 -o r.png --model nope", "--model"),
     ("deblur blur.png --kernel-size 9 -o r.png --image-step restorer --model nope", "--model"),
     # demo
@@ -140,6 +143,10 @@ CASES = [
     ("train denoiser --data data --out w.txt", "--out"),
     ("train restorer --data data --out w.txt", "--out"),
     ("train restorer --data missing --out w.pt", "--data"),
+    ("train restorer --architecture biskip --levels 1,2 --data data --out w.pt", "--levels"),
+    ("train restorer --scheme A1 --data data --out w.pt", "--scheme"),
+    ("train restorer --architecture biskip --scheme AX --data data --out w.pt", "--scheme"),
+    ("train restorer --architecture biskip --jpeg 0.5 --data data --out w.pt", "--jpeg"),
 ]
 
 
