@@ -44,3 +44,23 @@ def test_weights_of_another_role_or_unknown_names_are_refused(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not weights")
     with pytest.raises(InvalidArgumentError, match="^model:.*not a readable weights file"):
         restore(np.zeros((16, 16)), tmp_path / "bad.pt")
+
+
+def test_golf_is_n1_then_n2_steps_and_steps_belongs_to_golf(camera_small):
+    from proxdeblur.priors.learned import LearnedPrior
+    from proxdeblur.priors.nets.golf import GolfNet
+    from proxdeblur.restoration import GOLF_STEPS, get_restorer
+    from proxdeblur.solvers import golf
+
+    image = camera_small[:40, :48]
+    pair = get_restorer("golf", steps=2)
+    assert pair is get_restorer("golf", steps=2)  # loaded once
+    assert isinstance(pair.n1.module, GolfNet) and pair.n2.role == "gradient"
+    assert isinstance(pair.n1, LearnedPrior) and pair.steps == 2
+    np.testing.assert_array_equal(restore(image, "golf", steps=2),
+                                  golf(image, pair.n1, pair.n2, steps=2).x)
+    assert get_restorer("golf").steps == GOLF_STEPS
+    with pytest.raises(InvalidArgumentError, match="^steps:"):
+        restore(image, "dmphn", steps=2)
+    with pytest.raises(InvalidArgumentError, match="^steps:"):
+        restore(image, "golf", steps=-1)

@@ -227,7 +227,8 @@ def run_restore(args) -> int:
     from ..restoration import get_restorer, restore
 
     bit_depth = _check_one_output(args)
-    restorer = get_restorer(str(args.model))  # a bad name or file: before reading the image
+    # a bad name, file or --steps: before reading the image
+    restorer = get_restorer(str(args.model), steps=args.steps)
     image = io.read_image(args.input)
     start = time.perf_counter()
     restored = restore(image, restorer)

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ..blind import CLASSICAL_GENERATOR, EDGE_SOFTNESS, LATENT_STEP_NAMES
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from ..operators import BOUNDARY_MODES
-    from ..restoration import DEFAULT_RESTORER
+    from ..restoration import DEFAULT_RESTORER, RESTORER_NAMES
     from ..training.arguments import TRAINERS
 
     parser = _Parser(prog="proxdeblur", description="Image deblurring by model-based "
@@ -156,12 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore = sub.add_parser("restore", formatter_class=_formatter,
                              help="remove an unknown blur with a restorer network (no kernel)",
-                             description="End-to-end deblurring by a restorer network (DMPHN); "
-                             "colour channel by channel, large images in blended tiles.")
+                             description="End-to-end deblurring by a restorer network (DMPHN, "
+                             "the Golf optimizer); colour channel by channel, large images in blended tiles.")
     restore.add_argument("input", type=Path, help="blurred image (PNG, JPEG, TIFF; 8/16-bit)")
     restore.add_argument("--output", "-o", type=Path, required=True, help="restored image file")
     restore.add_argument("--model", default=DEFAULT_RESTORER, metavar="NAME|PATH",
-                         help="a bundled restorer or a weights file")
+                         help=f"a bundled restorer ({', '.join(RESTORER_NAMES)}) or a weights "
+                         "file")
+    restore.add_argument("--steps", type=int, default=None,
+                         help="the Golf optimizer's corrections by N2 after N1 (--model golf "
+                         "only; default 1, chosen on a tuning set; 0: N1 alone)")
     add_output_options(restore)
     restore.set_defaults(run=run_restore)
 

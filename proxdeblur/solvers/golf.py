@@ -1,11 +1,12 @@
 """The Golf optimizer: an aggressive first shot, then a learned prior gradient, recurrently.
 
-Wang et al., "Golf Optimizer" (seed 001, sections 3–4): a restorer N1 takes the
-blurred image close to the optimum in one step, ``x₁ = N1(y)``; a residual network
-N2 then corrects it recurrently, ``x_{t+1} = N2(x_t) = x_t + R(x_t)``, where the
-residual branch R is the learned descent direction −∇φ of the prior (eq. 11). N2 is
-trained through its T-fold composition (eq. 4) and N1 with N2 fixed so that N1's
-outputs are where N2 learned to correct (eq. 6) — :mod:`proxdeblur.training.golf`.
+"A Deep Optimization Approach for Image Deconvolution" (the Golf optimizer, seed 001,
+sections 3–4): a restorer N1 takes the blurred image close to the optimum in one step,
+``x₁ = N1(y)``; a residual network N2 then corrects it recurrently,
+``x_{t+1} = N2(x_t) = x_t + R(x_t)``, where the residual branch R is the learned descent
+direction −∇φ of the prior (eq. 11). N2 is trained through its T-fold composition (eq. 4)
+and N1 with N2 fixed so that N1's outputs are where N2 learned to correct (eq. 6) —
+:mod:`proxdeblur.training.golf`. :class:`GolfRestorer` is the pair as one restorer.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from .adversarial import Critic, critic_loss, generator_adversarial_loss
 from .data import load_split
 from .loop import train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
-from .restorer import VALIDATION_PAIRS, pair_task, validation_pairs, validation_psnr
+from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs, validation_psnr
 from .self_paced import SelfPacedSchedule
 
 __all__ = ["Scheme", "parse_scheme", "BiLevelLoss", "train_biskip", "PIXEL_WEIGHT",

@@ -35,9 +35,9 @@ def half_precision(saved: dict) -> dict:
 
 
 def _validation_pairs(meta: dict) -> list:
-    """The run's held-out validation pairs (:func:`.restorer.validation_pairs`), from its record."""
+    """The run's held-out validation pairs (:func:`.restorer_task.validation_pairs`), from its record."""
     from .data import load_split
-    from .restorer import validation_pairs
+    from .restorer_task import validation_pairs
 
     _, held_out = load_split(meta["data"], meta["holdout_images"])
     return validation_pairs(held_out, meta["seed"], meta["patch"], jpeg=meta.get("jpeg", 0.0),
@@ -45,9 +45,9 @@ def _validation_pairs(meta: dict) -> list:
 
 
 def _validation_psnr(saved: dict, pairs: list) -> float:
-    """The validation PSNR (:func:`.restorer.validation_psnr`) of the weights ``saved``."""
+    """The validation PSNR (:func:`.restorer_task.validation_psnr`) of the weights ``saved``."""
     from ..priors.zoo import ARCHITECTURES
-    from .restorer import validation_psnr
+    from .restorer_task import validation_psnr
 
     model = ARCHITECTURES[saved["architecture"]](**saved["config"])
     model.load_state_dict({k: v.float() for k, v in saved["state_dict"].items()})

@@ -42,7 +42,7 @@ from .arguments import add_golf_arguments, parse
 from .data import load_split
 from .loop import loop_options, mean_squared_error, train_network
 from .pairs import BlurPairSampler
-from .restorer import VALIDATION_PAIRS, pair_task, validation_pairs
+from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs
 
 __all__ = ["train_golf", "unroll", "StageLoss", "STAGES", "STEPS", "PERCEPTUAL_WEIGHT",
            "run", "main"]

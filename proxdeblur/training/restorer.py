@@ -16,62 +16,23 @@ that was stopped; its model card (command, data, steps, minutes, scores) is the
 from __future__ import annotations
 
 import json
-import math
 import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..errors import InvalidArgumentError
 from ..priors.nets.dmphn import DMPHN
 from .arguments import RESTORER_OPTIONS, add_restorer_arguments, parse
 from .data import load_split
-from .loop import TrainingTask, loop_options, mean_absolute_error, mean_squared_error, train_network
+from .loop import loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
+from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs, validation_psnr
 
-__all__ = ["train_restorer", "validation_pairs", "validation_psnr", "pair_task", "run", "main",
-           "LOSSES"]
+__all__ = ["train_restorer", "run", "main", "LOSSES"]
 
 LOSSES = {"l1": mean_absolute_error, "l2": mean_squared_error}
-#: Held-out pairs scored at every validation.
-VALIDATION_PAIRS = 16
-
-
-def validation_pairs(held_out, seed: int, patch: int, *, jpeg: float = 0.0,
-                     bank: int = 1024) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The run's fixed pairs of its held-out images (:func:`.data.load_split`), seed + 1."""
-    validation = BlurPairSampler(held_out, patch, seed=seed + 1, jpeg=jpeg, bank=bank)
-    return [validation.pair() for _ in range(VALIDATION_PAIRS)]
-
-
-def validation_psnr(model, pairs) -> float:
-    """Mean PSNR of ``model``'s outputs (clipped to [0, 1]) on ``pairs``."""
-    scores = []
-    for blurred, sharp in pairs:
-        out = model(torch.from_numpy(blurred)[None, None]).float().numpy()[0, 0]
-        mse = float(np.mean((np.clip(out, 0, 1) - sharp) ** 2))
-        scores.append(10 * math.log10(1.0 / max(mse, 1e-12)))
-    return float(np.mean(scores))
-
-
-def pair_task(model, architecture: str, sampler: BlurPairSampler, batch: int, validate,
-              **options) -> TrainingTask:
-    """The :class:`~.loop.TrainingTask` of a restorer trained on ``sampler``'s pairs
-    (gray, one channel), its sampler's state checkpointed; ``options`` as the task's."""
-    def make_batch():
-        blurred, sharp = sampler.batch(batch)
-        return torch.from_numpy(blurred)[:, None], torch.from_numpy(sharp)[:, None], {}
-
-    return TrainingTask(
-        model=model, architecture=architecture, batch=make_batch, validate=validate,
-        random_state=lambda: {"sampler": sampler.rng.bit_generator.state},
-        set_random_state=lambda saved: setattr(sampler.rng.bit_generator, "state",
-                                               saved["sampler"]),
-        validation_name="validation_psnr", **options)
-
-
 def train_restorer(data, out, *, architecture: str = "dmphn", width: int = 16,
                    levels=(1, 2, 4), stacks: int = 1, batch: int = 8, patch: int = 128,
                    loss: str = "l1", jpeg: float = 0.0, iterations: int = 20000,

@@ -124,3 +124,21 @@ def test_restore_uses_the_bundled_dmphn_on_gray_and_colour(files, camera_small):
     out = io.read_image(colour)
     assert out.shape == blurred.shape + (3,)
     np.testing.assert_allclose(out[..., 0], restored, atol=1.5 / 255)  # channel by channel
+
+
+def test_restore_with_the_golf_optimizer_and_its_steps(files):
+    """``--model golf``: N1 then N2's corrections; ``--steps 0`` is N1 alone, and each
+    correction changes the image (the bundled pair, not a pass-through)."""
+    from proxdeblur.metrics import psnr
+
+    outputs = {}
+    for steps in (0, 1, 3):
+        out = files / f"golf{steps}.png"
+        assert main(["restore", str(files / "blurred.png"), "-o", str(out), "-q",
+                     "--model", "golf", "--steps", str(steps)]) == 0
+        outputs[steps] = io.read_image(out)
+    default = files / "golf.png"
+    assert main(["restore", str(files / "blurred.png"), "-o", str(default), "-q",
+                 "--model", "golf"]) == 0
+    np.testing.assert_array_equal(io.read_image(default), outputs[1])  # GOLF_STEPS
+    assert psnr(outputs[1], outputs[0]) < 60 and psnr(outputs[3], outputs[1]) < 60

@@ -1,7 +1,7 @@
 """The Golf optimizer's networks N1 and N2 (restorer and prior-gradient roles).
 
-Wang et al., "Golf Optimizer: learning deep priors for blind deconvolution" (seed
-001, section 5.1, Fig. 6, Table 1). N1 and N2 share one architecture with different
+"A Deep Optimization Approach for Image Deconvolution" (the Golf optimizer, seed 001,
+section 5.1, Fig. 6, Table 1). N1 and N2 share one architecture with different
 widths, stride 1 throughout:
 
 * a first convolution from the image channels to ``width`` (7×7, no bias — the only
