@@ -36,11 +36,14 @@ from .latent import Latent, gradients
 
 __all__ = ["LatentStep", "SparseLatentStep", "GCMLatentStep", "RestorerLatentStep",
            "latent_step", "make_latent_step", "LATENT_STEP_NAMES", "GCM_STARTS",
-           "CLASSICAL_GENERATOR"]
+           "CLASSICAL_GENERATOR", "GENERATOR_DOMAINS"]
 
 LATENT_STEP_NAMES = ("l0", "lp", "gcm")
 #: Where each GCM latent step starts (:class:`GCMLatentStep`'s ``start``).
 GCM_STARTS = ("observation", "previous")
+#: What a GCM generator maps: gradient fields (the paper's), or images whose gradients are
+#: the proposal.
+GENERATOR_DOMAINS = ("gradient", "image")
 #: The model-based GCM generator: the classical ℓ0 latent step.
 CLASSICAL_GENERATOR = "l0"
 
@@ -134,10 +137,14 @@ class GCMLatentStep:
     (:data:`CLASSICAL_GENERATOR`) proposes the gradients of the classical ℓ0 step
     whatever the warm start: with it "Generator only" is the classical step, and
     GCM shows what its corrector does to the classical latent.
+    ``generator_domain="image"`` plugs in a restorer of *images* (DMPHN, Bi-Skip, Golf):
+    the gradients of its output on the blurred image are the proposal at every stage,
+    as the ℓ0 generator's are.
     """
 
     def __init__(self, generator=None, *, p: float = 0.8, gamma: float = 0.02,
-                 max_iter: int = 5, corrector: bool = True, start: str = "observation"):
+                 max_iter: int = 5, corrector: bool = True, start: str = "observation",
+                 generator_domain: str = "gradient"):
         if isinstance(generator, str):
             if generator != CLASSICAL_GENERATOR:
                 raise InvalidArgumentError("generator", f"a callable, a restorer or "
@@ -154,15 +161,25 @@ class GCMLatentStep:
         if start not in GCM_STARTS:
             raise InvalidArgumentError("start", f"one of {GCM_STARTS}", repr(start))
         self.start = start
+        if generator_domain not in GENERATOR_DOMAINS:
+            raise InvalidArgumentError("generator_domain", f"one of {GENERATOR_DOMAINS}",
+                                       repr(generator_domain))
+        if generator_domain == "image" and (generator is None or isinstance(generator, str)):
+            raise InvalidArgumentError("generator", "a restorer of images with "
+                                       "generator_domain='image'", repr(generator))
+        self.generator_domain = generator_domain
 
     def __repr__(self) -> str:
         return (f"GCMLatentStep(generator={self.generator!r}, p={self.p:g}, "
-                f"max_iter={self.max_iter}, start={self.start!r})")
+                f"max_iter={self.max_iter}, start={self.start!r}, "
+                f"generator_domain={self.generator_domain!r})")
 
     def __call__(self, blurred, kernel, lam, *, lam_intensity=0.0, previous=None) -> Latent:
         generator = self.generator
-        if generator == CLASSICAL_GENERATOR:
-            proposal = np.stack(gradients(latent_step(blurred, kernel, lam)), axis=-1)
+        if generator == CLASSICAL_GENERATOR or self.generator_domain == "image":
+            image = (latent_step(blurred, kernel, lam) if generator == CLASSICAL_GENERATOR
+                     else np.asarray(as_restorer_function(generator)(blurred)))
+            proposal = np.stack(gradients(image), axis=-1)
 
             def generator(warm, proposal=proposal):
                 return proposal

@@ -320,3 +320,29 @@ def test_the_iterator_ends_with_the_estimate_it_returns():
     np.testing.assert_array_equal(final.estimate.kernel, kernel)
     assert len(states) - 1 == sum(len(level.kernel_objective) for level in estimate.levels)
     assert [s.alternation for s in states[:2]] == [0, 1] and states[0].level == 0
+
+
+def test_an_image_restorer_as_gcm_generator_proposes_its_outputs_gradients():
+    """generator_domain="image": a restorer of images (Bi-Skip, DMPHN, Golf) proposes the
+    gradients of its output on the blurred image; "Generator only" returns them as is."""
+    from proxdeblur.blind.latent import gradients
+
+    scene = make_scene(4, (32, 36))
+    kernel = motion_kernel(5, seed=1)
+    blurred = Convolution(kernel, "circular").forward(scene)
+    seen = []
+
+    class Oracle:  # a restorer that "restores" the scene exactly
+        def restore(self, x):
+            seen.append(x.shape)
+            return scene
+
+    latent = GCMLatentStep(Oracle(), corrector=False, generator_domain="image",
+                           max_iter=2)(blurred, kernel, 1e-3)
+    for got, expected in zip(latent.gradients, gradients(scene), strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    assert seen == [blurred.shape]  # one restoration per latent step
+    with pytest.raises(InvalidArgumentError, match="generator_domain"):
+        GCMLatentStep(Oracle(), generator_domain="pixels")
+    with pytest.raises(InvalidArgumentError, match="generator"):
+        GCMLatentStep("l0", generator_domain="image")
