@@ -38,8 +38,8 @@ COMPOSITE_RESTORERS = {"golf": ("golf_n1", "golf_n2")}
 GOLF_STEPS = 1
 #: The bundled restorers of photographs (the GCM generator restores gradient fields
 #: inside GCM, not photographs; Golf's N1 runs with its N2 as ``golf``).
-RESTORER_NAMES = (*(n for n in bundled_names("restorer")
-                    if n != "gcm_generator" and n not in COMPOSITE_RESTORERS["golf"]),
+RESTORER_NAMES = (*(n for n in bundled_names("restorer") if n != "gcm_generator"
+                    and not any(n in parts for parts in COMPOSITE_RESTORERS.values())),
                   *COMPOSITE_RESTORERS)
 
 

@@ -1,11 +1,13 @@
 """The Bi-Skip trainer: Table 1's scheme names, and a seconds-long GAN run end to end."""
 
-import numpy as np
 import pytest
 import torch
 
-from proxdeblur import InvalidArgumentError, io
+from proxdeblur import InvalidArgumentError
 from proxdeblur.training.biskip import BiLevelLoss, parse_scheme, train_biskip
+from proxdeblur.training.perceptual import PerceptualLoss
+
+from .training_data import smooth_image_folder
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -29,11 +31,12 @@ def test_an_unknown_scheme_is_one_line_naming_the_option(name):
 def test_bi_level_loss_is_per_sample_and_weighted_as_eq_4():
     outputs, targets = torch.rand(3, 1, 8, 8), torch.rand(3, 1, 8, 8)
 
-    def features(x):
-        return torch.cat([x, 2 * x], 1)
+    class Doubling(torch.nn.Module):
+        def forward(self, x):
+            return torch.cat([x, 2 * x], 1)
 
-    features.eval, features.parameters = (lambda: None), (lambda: [])
-    losses = BiLevelLoss(parse_scheme("1P"), features)(outputs, targets)
+    features = Doubling()
+    losses = BiLevelLoss(parse_scheme("1P"), PerceptualLoss(features))(outputs, targets)
     pixel = (outputs - targets).abs().flatten(1).mean(1)
     perceptual = ((features(outputs) - features(targets)) ** 2).flatten(1).mean(1)
     torch.testing.assert_close(losses, 100 * pixel + 0.1 * perceptual)
@@ -42,13 +45,7 @@ def test_bi_level_loss_is_per_sample_and_weighted_as_eq_4():
 def test_seconds_long_gan_run_lowers_the_content_loss(tmp_path, fixed_pairs):
     """SA1P on one fixed batch: the generator's L1 content loss falls while the critic
     trains two steps per generator step and the self-paced rounds advance."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    rng = np.random.default_rng(3)
-    for i in range(4):
-        smooth = np.cumsum(np.cumsum(rng.standard_normal((40, 40)), 0), 1)
-        io.write_image(folder / f"{i}.png",
-                       np.kron((smooth - smooth.min()) / np.ptp(smooth), np.ones((2, 2))))
+    folder = smooth_image_folder(tmp_path / "data", 3, count=4, scale=2)
     torch.set_num_threads(1)
     options = dict(scheme="SA1P", depth=2, widths=(8, 8, 8), skip_widths=(4, 4), batch=2,
                    patch=32, holdout=1, progress=False, precision="fp32", bank=16, lr=3e-3,

@@ -1,28 +1,22 @@
 """The Golf trainer: N2 through its T-fold composition, then N1 through the frozen N2."""
 
-import numpy as np
 import pytest
 import torch
 
-from proxdeblur import InvalidArgumentError, io
+from proxdeblur import InvalidArgumentError
 from proxdeblur.cli import main
 from proxdeblur.priors.nets.golf import GolfNet
 from proxdeblur.priors.zoo import load_network, load_prior
 from proxdeblur.training import golf as golf_training
 from proxdeblur.training.golf import StageLoss, train_golf, unroll
 
+from .training_data import smooth_image_folder
+
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """Six 80×80 smooth random images (a patch plus the largest training kernel)."""
-    folder = tmp_path_factory.mktemp("golf") / "data"
-    folder.mkdir()
-    rng = np.random.default_rng(5)
-    for i in range(6):
-        smooth = np.cumsum(np.cumsum(rng.standard_normal((40, 40)), 0), 1)
-        smooth = (smooth - smooth.min()) / np.ptp(smooth)
-        io.write_image(folder / f"{i}.png", np.kron(smooth, np.ones((2, 2))))
-    return folder
+    return smooth_image_folder(tmp_path_factory.mktemp("golf") / "data", 5, scale=2)
 
 
 OPTIONS = dict(width=4, layers=1, batch=2, patch=24, holdout=1, progress=False,

@@ -8,6 +8,8 @@ from proxdeblur.priors.zoo import load_network
 from proxdeblur.training.data import PatchSampler
 from proxdeblur.training.denoiser import train_denoiser
 
+from .training_data import smooth_image_folder
+
 
 def test_dncnn_shapes_and_residual_form():
     torch.manual_seed(0)
@@ -30,18 +32,8 @@ def test_patch_sampler_is_seeded_and_augments():
     assert a.shape == (16, 4, 4) and np.array_equal(a, b)
 
 
-def _smooth_images(folder, seed: int):
-    """Six 40×40 random smooth images (integrated noise) written as PNGs into ``folder``."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir()
-    for i in range(6):
-        smooth = np.cumsum(np.cumsum(rng.standard_normal((40, 40)), 0), 1)
-        io.write_image(folder / f"{i}.png", (smooth - smooth.min()) / np.ptp(smooth))
-    return folder
-
-
 def test_tiny_training_run_lowers_its_loss_and_resumes(tmp_path):
-    data = _smooth_images(tmp_path / "data", 0)
+    data = smooth_image_folder(tmp_path / "data", 0)
     torch.set_num_threads(1)
     out = tmp_path / "net" / "d.pt"
     options = dict(batch=8, patch=24, depth=3, width=8, holdout=1, validate_every=20,
@@ -85,7 +77,7 @@ def test_unet_denoiser_shapes_padding_and_noise_map():
 
 
 def test_tiny_unet_training_run_lowers_its_loss_and_loads_from_the_zoo(tmp_path):
-    data = _smooth_images(tmp_path / "data", 1)
+    data = smooth_image_folder(tmp_path / "data", 1)
     torch.set_num_threads(1)
     out = tmp_path / "unet.pt"
     options = dict(batch=8, patch=24, holdout=1, validate_every=20, checkpoint_every=1000,
@@ -233,10 +225,8 @@ def test_tiny_restorer_training_resumes_to_the_same_state(tmp_path, monkeypatch)
     from proxdeblur.training import pairs
     from proxdeblur.training.restorer import train_restorer
 
-    data = _smooth_images(tmp_path / "data", 1)
-    for i in range(6):  # larger images: a patch plus the largest kernel
-        image = io.read_image(data / f"{i}.png")
-        io.write_image(data / f"{i}.png", np.kron(image, np.ones((2, 2))))
+    # larger images: a patch plus the largest kernel
+    data = smooth_image_folder(tmp_path / "data", 1, scale=2)
     torch.set_num_threads(1)
     options = dict(width=4, batch=2, patch=16, holdout=1, validate_every=4, progress=False,
                    precision="fp32", lr=1e-3, checkpoint_every=4, iterations=8, bank=16)
@@ -272,10 +262,7 @@ def test_tiny_restorer_training_lowers_its_loss_and_bundles_in_float16(tmp_path)
     from proxdeblur.training.bundle import bundle
     from proxdeblur.training.restorer import train_restorer
 
-    data = _smooth_images(tmp_path / "data", 2)
-    for i in range(6):
-        image = io.read_image(data / f"{i}.png")
-        io.write_image(data / f"{i}.png", np.kron(image, np.ones((2, 2))))
+    data = smooth_image_folder(tmp_path / "data", 2, scale=2)
     torch.set_num_threads(1)
     out = tmp_path / "run" / "r.pt"
     options = dict(width=4, batch=4, patch=24, holdout=1, validate_every=30, progress=False,

@@ -9,11 +9,13 @@ option and of its default (the recipe that trained the bundled weights).
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
-__all__ = ["parse", "add_loop_arguments", "add_denoiser_arguments", "add_gcm_generator_arguments",
-           "add_restorer_arguments", "add_golf_arguments", "RESTORER_OPTIONS",
-           "TRAINERS", "PRECISIONS"]
+__all__ = ["parse", "command_line", "add_loop_arguments", "add_denoiser_arguments",
+           "add_gcm_generator_arguments", "add_restorer_arguments", "add_golf_arguments",
+           "RESTORER_OPTIONS", "TRAINERS", "PRECISIONS"]
 
 #: Arithmetic of the training forward pass.
 PRECISIONS = ("bf16", "fp32")
@@ -24,6 +26,14 @@ def parse(add_arguments, description: str, argv=None, prog: str | None = None):
     parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     return add_arguments(parser).parse_args(argv)
+
+
+def command_line(trainer: str) -> str:
+    """The command that is running trainer ``trainer``, for its model card: ``proxdeblur
+    train TRAINER ...`` as typed, else the ``python -m`` line."""
+    if sys.argv[1:3] == ["train", trainer]:
+        return shlex.join(["proxdeblur", "train", trainer, *sys.argv[3:]])
+    return shlex.join(sys.argv)
 
 
 def add_loop_arguments(parser: argparse.ArgumentParser, *, iterations: int, max_minutes: float,

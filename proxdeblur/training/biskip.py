@@ -31,6 +31,7 @@ from .adversarial import Critic, critic_loss, generator_adversarial_loss
 from .data import load_split
 from .loop import train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
+from .perceptual import PerceptualLoss, feature_extractor
 from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs, validation_psnr
 from .self_paced import SelfPacedSchedule
 
@@ -71,19 +72,16 @@ def parse_scheme(name: str) -> Scheme:
 
 
 class BiLevelLoss(torch.nn.Module):
-    """Per-sample content losses ``lᵢ`` of eq. (4) for a scheme (module docstring)."""
+    """Per-sample content losses ``lᵢ`` of eq. (4) for a scheme (module docstring);
+    ``perceptual`` the feature term's :class:`~.perceptual.PerceptualLoss`."""
 
-    def __init__(self, scheme: Scheme, features: torch.nn.Module | None = None,
+    def __init__(self, scheme: Scheme, perceptual: PerceptualLoss | None = None,
                  pixel_weight: float = PIXEL_WEIGHT,
                  perceptual_weight: float = PERCEPTUAL_WEIGHT):
         super().__init__()
-        if scheme.perceptual and features is None:
-            raise ValueError("features: the scheme has a perceptual term")
-        self.scheme, self.features = scheme, features
-        if features is not None:
-            features.eval()
-            for parameter in features.parameters():
-                parameter.requires_grad_(False)
+        if scheme.perceptual and perceptual is None:
+            raise ValueError("perceptual: the scheme has a perceptual term")
+        self.scheme, self.perceptual = scheme, perceptual
         self.pixel_weight, self.perceptual_weight = pixel_weight, perceptual_weight
 
     def forward(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -93,10 +91,8 @@ class BiLevelLoss(torch.nn.Module):
             error = error.abs() if self.scheme.pixel == "l1" else error ** 2
             losses = losses + self.pixel_weight * error.flatten(1).mean(1)
         if self.scheme.perceptual:
-            with torch.no_grad():
-                reference = self.features(targets)
-            distance = (self.features(outputs) - reference) ** 2
-            losses = losses + self.perceptual_weight * distance.flatten(1).mean(1)
+            losses = losses + self.perceptual_weight * self.perceptual.per_sample(outputs,
+                                                                                  targets)
         return losses
 
 
@@ -144,12 +140,6 @@ class _GeneratorLoss:
             self.schedule.load_state_dict(saved["schedule"])
 
 
-def _features(name: str):
-    from .perceptual import dncnn_features, vgg19_features
-
-    return dncnn_features() if name == "dncnn" else vgg19_features(name)
-
-
 def train_biskip(data, out, *, scheme: str = "SA1P", variant: str = "BS", depth: int = DEPTH,
                  widths=None, skip_widths=None, batch: int = 8, patch: int = 128, perceptual: str = "dncnn",
                  rounds: int = ROUNDS, critic_width: int = 32, critic_lr: float | None = None,
@@ -170,7 +160,8 @@ def train_biskip(data, out, *, scheme: str = "SA1P", variant: str = "BS", depth:
     pairs = validation_pairs(held_out, seed, patch, bank=bank)
     model = BiSkip(channels=1, depth=depth, variant=variant, widths=widths,
                    skip_widths=skip_widths)
-    content = BiLevelLoss(plan, _features(perceptual) if plan.perceptual else None)
+    content = BiLevelLoss(plan, PerceptualLoss(feature_extractor(perceptual))
+                          if plan.perceptual else None)
     critic = Critic(1, critic_width) if plan.adversarial else None
     schedule = SelfPacedSchedule(rounds, iterations) if plan.self_paced else None
     loss = _GeneratorLoss(plan, content, critic, schedule, critic_lr or lr)

@@ -28,21 +28,19 @@ stage's output (``N2^T(y)``, then ``N2^T(N1(y))``) on fixed held-out pairs.
 from __future__ import annotations
 
 import json
-import math
-import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..errors import InvalidArgumentError
 from ..priors.nets.golf import LAYERS, N1_WIDTH, N2_WIDTH, GolfNet
-from .arguments import add_golf_arguments, parse
+from .arguments import add_golf_arguments, command_line, parse
 from .data import load_split
 from .loop import loop_options, mean_squared_error, train_network
 from .pairs import BlurPairSampler
-from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs
+from .perceptual import PerceptualLoss, feature_extractor, frozen
+from .restorer_task import VALIDATION_PAIRS, pair_task, validation_pairs, validation_psnr
 
 __all__ = ["train_golf", "unroll", "StageLoss", "STAGES", "STEPS", "PERCEPTUAL_WEIGHT",
            "run", "main"]
@@ -86,14 +84,6 @@ class StageLoss(torch.nn.Module):
         return total
 
 
-def _perceptual(name: str):
-    from .perceptual import PerceptualLoss, dncnn_features, vgg19_features
-
-    if name == "dncnn":
-        return PerceptualLoss(dncnn_features())
-    return PerceptualLoss(vgg19_features(name))
-
-
 def _load_n2(path) -> GolfNet:
     from ..priors.zoo import load_network
 
@@ -101,15 +91,7 @@ def _load_n2(path) -> GolfNet:
     if not isinstance(network, GolfNet):
         raise InvalidArgumentError("--n2", "a GolfNet weights file (stage n2's output)",
                                    type(network).__name__)
-    network.eval().to(memory_format=torch.channels_last)
-    for parameter in network.parameters():
-        parameter.requires_grad_(False)
-    return network
-
-
-def _psnr(out: np.ndarray, sharp: np.ndarray) -> float:
-    mse = float(np.mean((np.clip(out, 0, 1) - sharp) ** 2))
-    return 10 * math.log10(1.0 / max(mse, 1e-12))
+    return frozen(network).to(memory_format=torch.channels_last)
 
 
 def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = None,
@@ -135,8 +117,8 @@ def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = Non
     if perceptual_weight < 0:
         raise InvalidArgumentError("--perceptual-weight", "a number >= 0", perceptual_weight)
     corrector = _load_n2(n2) if stage == "n1" else None
-    loss = StageLoss(_perceptual(perceptual) if perceptual_weight > 0 else None,
-                     perceptual_weight)
+    loss = StageLoss(PerceptualLoss(feature_extractor(perceptual))
+                     if perceptual_weight > 0 else None, perceptual_weight)
     torch.manual_seed(seed)
     train, held_out = load_split(data, holdout)
     sampler = BlurPairSampler(train, patch, seed=seed, bank=bank)
@@ -152,12 +134,8 @@ def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = Non
             first = net(y)
             return torch.stack([first, *unroll(corrector, first, steps)])
 
-    def validate(net):
-        scores = []
-        for blurred, sharp in pairs:
-            out = forward(net, torch.from_numpy(blurred)[None, None])[-1]
-            scores.append(_psnr(out.float().numpy()[0, 0], sharp))
-        return float(np.mean(scores))
+    def validate(net):  # the stage's last iterate
+        return validation_psnr(lambda y: forward(net, y)[-1], pairs)
 
     task = pair_task(model, "GolfNet", sampler, batch, validate, loss=loss, forward=forward)
     role = ("N2, the recurrent corrector (prior gradient: its residual branch)"
@@ -184,8 +162,7 @@ def train_golf(data, out, *, stage: str = "n2", n2=None, width: int | None = Non
 
 def run(args) -> int:
     """Train from parsed options (:func:`~.arguments.add_golf_arguments`)."""
-    command = (shlex.join(["proxdeblur", "train", "golf", *sys.argv[3:]])
-               if sys.argv[1:3] == ["train", "golf"] else shlex.join(sys.argv))
+    command = command_line("golf")
     card = train_golf(args.data, args.out, stage=args.stage, n2=args.n2, width=args.width,
                       layers=args.layers, steps=args.steps, batch=args.batch, patch=args.patch,
                       perceptual=args.perceptual, perceptual_weight=args.perceptual_weight,

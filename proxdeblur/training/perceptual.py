@@ -20,12 +20,11 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from ..errors import ImageFileError, InvalidArgumentError
 
-__all__ = ["PerceptualLoss", "dncnn_features", "vgg19_features", "VGG19_LAYOUT", "VGG19_CUT",
-           "DNCNN_DEPTH"]
+__all__ = ["PerceptualLoss", "frozen", "feature_extractor", "dncnn_features", "vgg19_features",
+           "VGG19_LAYOUT", "VGG19_CUT", "DNCNN_DEPTH"]
 
 #: VGG19's ``features``: output channels of each 3×3 convolution, "M" a 2×2 max-pool.
 VGG19_LAYOUT = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
@@ -39,25 +38,36 @@ _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
 
 
+def frozen(module: nn.Module) -> nn.Module:
+    """``module`` in evaluation mode with no parameter trainable (a loss's extractor, a
+    network another one is trained through)."""
+    module.eval()
+    for parameter in module.parameters():
+        parameter.requires_grad_(False)
+    return module
+
+
 class PerceptualLoss(nn.Module):
     """``mean((F(output) − F(target))²)``: the squared feature distance over ``c·w·h``,
     averaged over the batch, with ``F`` frozen (no parameter of it is trained)."""
 
     def __init__(self, features: nn.Module):
         super().__init__()
-        self.features = features.eval()
-        for parameter in self.features.parameters():
-            parameter.requires_grad_(False)
+        self.features = frozen(features)
 
     def train(self, mode: bool = True):  # the extractor stays in evaluation mode
         super().train(mode)
         self.features.eval()
         return self
 
-    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def per_sample(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The squared feature distance over ``c·w·h`` of each sample, shape ``(N,)``."""
         with torch.no_grad():
             reference = self.features(target)
-        return F.mse_loss(self.features(output), reference)
+        return ((self.features(output) - reference) ** 2).flatten(1).mean(1)
+
+    def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return self.per_sample(output, target).mean()
 
 
 class _DnCNNFeatures(nn.Module):
@@ -110,6 +120,12 @@ def _vgg19_layers(cut: int) -> nn.Sequential:
             layers += [nn.Conv2d(channels, entry, 3, padding=1), nn.ReLU(inplace=False)]
             channels = entry
     return nn.Sequential(*layers[:cut])
+
+
+def feature_extractor(name) -> nn.Module:
+    """The extractor a trainer's ``--perceptual`` names: ``"dncnn"`` (:func:`dncnn_features`)
+    or the path of a local VGG19 weights file (:func:`vgg19_features`)."""
+    return dncnn_features() if str(name) == "dncnn" else vgg19_features(name)
 
 
 def vgg19_features(path, cut: int = VGG19_CUT) -> nn.Module:

@@ -16,7 +16,6 @@ that was stopped; its model card (command, data, steps, minutes, scores) is the
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import torch
 
 from ..errors import InvalidArgumentError
 from ..priors.nets.dmphn import DMPHN
-from .arguments import RESTORER_OPTIONS, add_restorer_arguments, parse
+from .arguments import RESTORER_OPTIONS, add_restorer_arguments, command_line, parse
 from .data import load_split
 from .loop import loop_options, mean_absolute_error, mean_squared_error, train_network
 from .pairs import KERNEL_SIZES, BlurPairSampler
@@ -92,8 +91,7 @@ def _architecture_options(args) -> dict:
 def run(args) -> int:
     """Train from parsed options (:func:`~.arguments.add_restorer_arguments`)."""
     options = _architecture_options(args)
-    command = (shlex.join(["proxdeblur", "train", "restorer", *sys.argv[3:]])
-               if sys.argv[1:3] == ["train", "restorer"] else shlex.join(sys.argv))
+    command = command_line("restorer")
     loop = loop_options(args)
     loop["lr"] = options.pop("lr")
     common = dict(batch=args.batch, patch=args.patch, kernel_sizes=tuple(args.kernel_sizes),
