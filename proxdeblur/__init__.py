@@ -3,12 +3,27 @@
 The curated public API. Submodules: :mod:`proxdeblur.operators`,
 :mod:`proxdeblur.shrinkage`, :mod:`proxdeblur.priors`,
 :mod:`proxdeblur.solvers`, :mod:`proxdeblur.metrics`, :mod:`proxdeblur.io`,
-:mod:`proxdeblur.kernels`.
+:mod:`proxdeblur.kernels`, :mod:`proxdeblur.camera` (tone curves, clipping, a simulated
+capture), :mod:`proxdeblur.fidelity` (weighted data terms), :mod:`proxdeblur.safeguard`
+(the do-no-harm check).
 """
 
 from importlib import metadata as _metadata
 
-from . import batch, blind, io, kernels, metrics, operators, priors, shrinkage, solvers
+from . import (
+    batch,
+    blind,
+    camera,
+    fidelity,
+    io,
+    kernels,
+    metrics,
+    operators,
+    priors,
+    safeguard,
+    shrinkage,
+    solvers,
+)
 from .blind import estimate_kernel
 from .deblurring import deblur
 from .deconvolution import deconvolve
@@ -58,11 +73,14 @@ __all__ = [
     "kernel_similarity",
     "batch",
     "blind",
+    "camera",
+    "fidelity",
     "io",
     "kernels",
     "metrics",
     "operators",
     "priors",
+    "safeguard",
     "shrinkage",
     "solvers",
 ]

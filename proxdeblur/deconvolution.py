@@ -18,7 +18,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import as_image, as_kernel, check_int, check_positive
+from .camera import CLIP_LEVEL, TONE_CURVES, from_linear, to_linear
 from .errors import InvalidArgumentError
+from .fidelity import Weighted, data_weights, filled
 from .noise import estimate_noise
 from .operators import BOUNDARY_MODES, Convolution
 from .priors.base import Cyclic, Denoiser, DenoiserProx, ProximalPrior
@@ -173,7 +175,7 @@ def pnp_denoiser(denoiser="dncnn", *, precision: str | None = None,
 
 
 def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter, large,
-                    reference, callback, progress, return_result):
+                    fidelity, caller, reference, callback, progress, return_result):
     """Plug-and-play HQS with a learned denoiser (see :func:`deconvolve`); ``large``: the
     image has ``SINGLE_PRECISION_PIXELS`` per channel or more."""
     denoiser = pnp_denoiser(prior, ensemble=PNP_LARGE_ENSEMBLE if large else None)
@@ -188,8 +190,13 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter,
         reference = as_image(reference, "reference", unit=True)
         if reference.shape != y.shape:
             raise InvalidArgumentError("reference", f"the image's shape {y.shape}", reference.shape)
+    operator = Convolution(k, boundary)
+    fit = operator if fidelity is None else Weighted(operator, fidelity)
+    observation = y.astype(np.float64)
     result: SolverResult = hqs(
-        Convolution(k, boundary), y.astype(np.float64), DenoiserProx(plug, weight),
+        fit, observation if fidelity is None else fit.observation(observation),
+        DenoiserProx(plug, weight),
+        x0=operator.initial_estimate(filled(observation, caller, float(max(k.shape)))),
         rho=float(rhos[0]),
         rho_growth=growth, rho_max=float(rhos[-1]), max_iter=max_iter, tol=0.0,
         callback=callback, reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
@@ -199,11 +206,20 @@ def _pnp_deconvolve(y, k, prior, *, boundary, lam, noise, max_iter, cg_max_iter,
     return (restored, result) if return_result else restored
 
 
-def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise=None):
+def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise=None,
+             saturation=None, tone_curve=None, min_noise=0.0):
     """:func:`deconvolve`'s arguments that do not depend on the image, checked:
     ``(plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last))``."""
+    if saturation is not None and not (isinstance(saturation, (int, float, np.number))
+                                       and 0 < saturation <= 1):
+        raise InvalidArgumentError("saturation", "a clip level in (0, 1] or None", saturation)
+    if tone_curve is not None and tone_curve not in TONE_CURVES:
+        raise InvalidArgumentError("tone_curve", f"one of {TONE_CURVES} or None", repr(tone_curve))
     if noise is not None and not (np.isfinite(noise) and noise >= 0):
         raise InvalidArgumentError("noise", "a finite number >= 0 (or None: estimated)", noise)
+    if not (isinstance(min_noise, (int, float, np.number)) and np.isfinite(min_noise)
+            and min_noise >= 0):
+        raise InvalidArgumentError("min_noise", "a finite number >= 0", min_noise)
     if boundary not in BOUNDARY_MODES:
         raise InvalidArgumentError("boundary", f"one of {BOUNDARY_MODES}", repr(boundary))
     max_iter = check_int(max_iter, "max_iter")
@@ -244,13 +260,15 @@ def check_arguments(prior="hyper-laplacian", **options) -> None:
     bound.apply_defaults()
     a = bound.arguments
     _checked(a["prior"], a["lam"], a["p"], a["boundary"], a["max_iter"], a["rho"],
-             a["cg_max_iter"], a["noise"])
+             a["cg_max_iter"], a["noise"], a["saturation"], a["tone_curve"], a["min_noise"])
 
 
 def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: float | None = None,
-               p: float = 0.8, noise: float | None = None, boundary: str = "valid",
+               p: float = 0.8, noise: float | None = None, min_noise: float = 0.0,
+               boundary: str = "valid",
                max_iter: int = 10,
                rho: tuple[float, float] = (1e-3, 10.0), cg_max_iter: int | None = None,
+               saturation: float | None = CLIP_LEVEL, weights=None, tone_curve: str | None = None,
                reference=None, callback: Callable | None = None, progress: bool = False,
                return_result: bool = False):
     """Remove a known blur from an image.
@@ -295,6 +313,10 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         weight (:func:`noise_scale`) or the PnP schedule; None: estimated from the
         image. Pass it when known, or when pieces of one image must share it
         (:mod:`proxdeblur.chunked`).
+    min_noise : float
+        Floor of that noise level: the error of a capture that the estimate does not
+        see — a JPEG's compression and in-camera processing (``JPEG_NOISE``, 0.01, as the
+        kernel estimate's floor; :func:`~proxdeblur.deblurring.source_options`).
     boundary : str
         Observation model at the border (see
         :class:`~proxdeblur.operators.Convolution`); ``"valid"`` (default)
@@ -314,6 +336,21 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
         channel on (``SINGLE_PRECISION_PIXELS``) they run in float32, and the classical
         priors' default is 1, 2 or 4 by the share of the latent image the frame does
         not observe (:func:`cg_iterations`).
+    saturation : float or None
+        Clip level: observed pixels at or above it in any channel, and their neighbours,
+        are left out of the data term (:func:`~proxdeblur.fidelity.data_weights`; 0.98, ``CLIP_LEVEL``, since
+        an 8-bit file's clipped plateau sits at 255 and JPEG pulls it a few levels down).
+        An image without such pixels is restored exactly as with None.
+    weights : ndarray (H, W), optional
+        The caller's weights in [0, 1] of every observed pixel in the data term
+        ``½ Σᵢ wᵢ((k ∗ u)ᵢ − yᵢ)²`` (e.g. 0 on known outliers), combined with the
+        saturation map. Solved by the same splitting with ``W^{1/2}`` folded into the
+        blur (:class:`~proxdeblur.fidelity.Weighted`): the u-step runs conjugate
+        gradients instead of its closed form where it had one.
+    tone_curve : str, optional
+        The camera's tone curve (``"srgb"``, ``"gamma2.2"``): the image is taken to
+        linear light, where the blur happened, deconvolved there and encoded again
+        (:mod:`proxdeblur.camera`). None (default): deconvolved as stored.
     reference : ndarray, optional
         Ground truth of the input's shape: adds ``"psnr"`` to the history.
     callback : callable, optional
@@ -340,10 +377,32 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if cg_max_iter is None and not _is_denoiser(prior):
         cg_max_iter = cg_iterations(y.shape, k.shape)
     plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last) = _checked(
-        prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise)
+        prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise, saturation, tone_curve,
+        min_noise)
+    if tone_curve is not None:
+        encoded_dtype = y.dtype
+        linear = to_linear(y, tone_curve).astype(y.dtype, copy=False)  # float32 stays so
+        restored = deconvolve(linear, k, prior, lam=lam, p=p, noise=noise,
+                              min_noise=min_noise,
+                              boundary=boundary, max_iter=max_iter, rho=rho,
+                              cg_max_iter=cg_max_iter, weights=weights,
+                              saturation=None if saturation is None
+                              else float(to_linear(saturation, tone_curve)),
+                              callback=callback, progress=progress,
+                              return_result=return_result,
+                              reference=None if reference is None
+                              else to_linear(as_image(reference, "reference", unit=True),
+                                             tone_curve))
+        if return_result:
+            return from_linear(restored[0], tone_curve).astype(encoded_dtype), restored[1]
+        return from_linear(restored, tone_curve).astype(encoded_dtype)
+    if min_noise:
+        noise = max(estimate_noise(y) if noise is None else noise, min_noise)
+    fidelity = data_weights(y, saturation, weights)
     if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, noise=noise,
-                               max_iter=max_iter, large=large,
+                               max_iter=max_iter, large=large, fidelity=fidelity,
+                               caller=None if weights is None else np.asarray(weights, float),
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):
@@ -352,6 +411,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
             lam = DEFAULT_LAM[name] * noise_scale(y, noise)
         prior = make_prior(name, lam, p)
     operator = Convolution(k, boundary)
+    fit = operator if fidelity is None else Weighted(operator, fidelity)
     growth = (rho_last / rho_first) ** (1.0 / max(max_iter - 1, 1))
     if reference is not None:
         reference = as_image(reference, "reference", unit=True)
@@ -361,8 +421,14 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
 
     precision = "single" if large else "double"
 
+    caller = None if weights is None else np.asarray(weights, dtype=np.float64)
+    width = float(max(k.shape))
+
     def solve(observation: np.ndarray) -> SolverResult:
-        return hqs(operator, observation, prior, rho=rho_first, rho_growth=growth,
+        start = operator.initial_estimate(filled(observation, caller, width))
+        return hqs(fit, observation if fidelity is None else fit.observation(observation),
+                   prior, x0=start, rho=rho_first,
+                   rho_growth=growth,
                    rho_max=rho_last, max_iter=max_iter, tol=0.0, callback=callback,
                    reference=reference, cg_tol=1e-6, cg_max_iter=cg_max_iter,
                    cg_precision=precision, progress=progress, track_objective=track)

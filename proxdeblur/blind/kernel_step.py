@@ -21,6 +21,7 @@ import numpy as np
 from scipy import fft as sfft
 
 from .._validation import check_positive
+from ..errors import InvalidArgumentError
 from ..kernels import project_simplex
 from .latent import Latent, gradients
 from .observed import observed_kernel_step
@@ -49,7 +50,7 @@ def _correlations(latent: Latent, blurred: np.ndarray) -> tuple[np.ndarray, np.n
 
 def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0.01,
                 max_iter: int = 100, tol: float = 1e-5, *,
-                weight: float | None = None, observed=None) -> KernelStepResult:
+                weight: float | None = None, observed=None, valid=None) -> KernelStepResult:
     """Solve the kernel step on the simplex (module docstring), warm-started at ``kernel0``.
 
     Parameters
@@ -73,6 +74,8 @@ def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0
         The shape of the observed image in the top-left corner of the periodic
         arrays: the data term then counts only its interior
         (:func:`~proxdeblur.blind.observed.observed_kernel_step`).
+    valid : ndarray of bool, optional
+        With ``observed``: the observed pixels to trust (False: clipped, left out).
 
     Returns
     -------
@@ -83,7 +86,10 @@ def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0
     latent = as_latent(latent)
     if observed is not None:
         return observed_kernel_step(latent, blurred, kernel0, observed, max_iter, tol,
-                                    eta=eta, weight=weight)
+                                    eta=eta, weight=weight, valid=valid)
+    if valid is not None:
+        raise InvalidArgumentError("valid", "None unless observed is given (the periodic step "
+                                   "fits every pixel)", "a map")
     autocorrelation, crosscorrelation, bound = _correlations(latent, blurred)
     if weight is None:
         weight = eta * autocorrelation[0, 0]

@@ -12,7 +12,11 @@ its frame:
 .. math:: F(k) = \\tfrac12 \\sum_d \\|m \\odot (\\partial_d u \\ast k - \\partial_d y)\\|^2
           + \\tfrac{\\eta}{2}\\|k\\|^2
 
-with ``m`` the indicator of :func:`observed_interior`. ``F`` is not Toeplitz;
+with ``m`` the indicator of :func:`observed_interior` — times, when the caller
+passes ``valid``, the indicator of pixels whose value and forward neighbours are
+trusted (not clipped: a saturated highlight is not the kernel times the scene,
+and fitted it drags the kernel towards the plateau's shape; Pan et al., "Robust
+kernel estimation with outliers handling for image deblurring", CVPR 2016). ``F`` is not Toeplitz;
 it is minimized by majorize–minimize steps whose surrogate is the Toeplitz
 quadratic of the zero-padded observed gradients.
 """
@@ -29,7 +33,7 @@ from ..kernels import project_simplex
 from .latent import Latent, gradients
 from .simplex import KernelStepResult, simplex_quadratic, toeplitz_quadratic
 
-__all__ = ["observed_interior", "observed_kernel_step", "fits_inside"]
+__all__ = ["observed_interior", "observed_kernel_step", "fits_inside", "trusted_differences"]
 
 #: Iterations (and relative-change tolerance) of each majorized quadratic's solve.
 MAJORIZED_MAX_ITER = 100
@@ -51,8 +55,18 @@ def fits_inside(shape, ksize) -> bool:
     return rows.stop - rows.start >= shape[0] / 2 and cols.stop - cols.start >= shape[1] / 2
 
 
+def trusted_differences(valid: np.ndarray) -> np.ndarray:
+    """Pixels whose forward differences use trusted values only: ``valid`` at the pixel
+    and at its lower and right neighbours (the last row and column count as their own)."""
+    valid = np.asarray(valid, dtype=bool)
+    trusted = valid.copy()
+    trusted[:-1] &= valid[1:]
+    trusted[:, :-1] &= valid[:, 1:]
+    return trusted
+
+
 def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, tol, *, eta,
-                         weight) -> KernelStepResult:
+                         weight, valid=None) -> KernelStepResult:
     """:func:`~proxdeblur.blind.kernel_step` with the data term on the observed interior.
 
     Every gradient ``F`` needs lies within the observed image, so ``m ⊙ (∂_d u ∗ k)``
@@ -64,7 +78,9 @@ def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, t
     positive semi-definite terms). Each of at most ``max_iter`` outer steps
     minimizes ``F(k_t) + ∇F(k_t)ᵀ(k − k_t) + ½(k − k_t)ᵀH_c(k − k_t)`` over Δ,
     warm-started at ``k_t``, which never increases ``F``; it stops when the
-    relative change of ``k`` falls below ``tol``.
+    relative change of ``k`` falls below ``tol``. ``valid`` (boolean, the observed
+    shape) removes untrusted pixels from ``m`` (:func:`trusted_differences`); the
+    majorizer stays valid (fewer footprints in ``H_o``).
     """
     observed = tuple(int(n) for n in observed)
     ksize = kernel0.shape
@@ -80,11 +96,21 @@ def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, t
     grid = (fast_len(observed[0] + kh), fast_len(observed[1] + kw))
     mask = np.zeros(grid, dtype=np.float32)
     mask[rows, cols] = 1.0
+    if valid is not None:
+        valid = np.asarray(valid, dtype=bool)
+        if valid.shape != observed:
+            raise InvalidArgumentError("valid", f"a map of the observed shape {observed}",
+                                       valid.shape)
+        mask[: observed[0], : observed[1]] *= trusted_differences(valid)
+        if not mask.any():
+            raise InvalidArgumentError("valid", "a map that trusts some interior pixels",
+                                       "every interior pixel left out")
     crops = [g[: observed[0], : observed[1]] for g in latent.gradients]
     spectra = np.stack([sfft.rfft2(g.astype(np.float32), s=grid) for g in crops])
     targets = np.zeros((2, *grid), dtype=np.float32)
     for target, g in zip(targets, gradients(blurred), strict=True):
         target[rows, cols] = g[rows, cols]
+        target *= mask
     power = np.sum(np.abs(spectra.astype(np.complex128)) ** 2, axis=0)
     if weight is None:
         weight = eta * sum(float(np.sum(g**2)) for g in crops)

@@ -31,7 +31,8 @@ OPTIONS = {"kernel_size": "--kernel-size", "edge_softness": "--edge-softness",
            "model": "--model", "kernel_region": "--kernel-region", "input_dir": "IN_DIR",
            "output_dir": "OUT_DIR", "reference_dir": "--reference", "report": "--report",
            "suffix": "--suffix", "workers": "--workers", "bit_depth": "--bit-depth",
-           "chunk": "--chunk", "halo": "--halo", "steps": "--steps"}
+           "chunk": "--chunk", "halo": "--halo", "steps": "--steps",
+           "tone_curve": "--tone-curve", "saturation": "--saturation"}
 
 
 def _message(exc: ProxdeblurError) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import InvalidArgumentError
 from ..priors.bundled import check_network_name
 from .files import FOLDER, KERNEL, WEIGHTS, Output, check_inputs, check_outputs
+from .options import camera_options
 
 __all__ = ["run_deconv", "run_deblur", "run_denoise", "run_restore", "run_zoo", "run_bench", "run_train",
            "DEFAULT_GENERATOR"]
@@ -79,6 +80,7 @@ def check_positive(option: str, value) -> None:
 
 def run_deconv(args) -> int:
     from .. import io
+    from ..deblurring import source_deconvolve_options
     from ..deconvolution import deconvolve
 
     check_positive("--lam", args.lam)
@@ -87,25 +89,29 @@ def run_deconv(args) -> int:
                               args.force, bit_depth=args.bit_depth, source=args.input)
     if args.halo is not None and args.chunk is None:
         raise InvalidArgumentError("--halo", "to be used with --chunk", args.halo)
+    camera = camera_options(args)
     kernel = io.read_kernel(args.kernel, variable=args.kernel_variable)
     if args.chunk is not None:
-        return _deconv_chunked(args, kernel, bit_depth)
+        return _deconv_chunked(args, kernel, bit_depth, camera)
     image = _read_photograph(args.input)
     start = time.perf_counter()
     restored = deconvolve(image, kernel, prior=args.prior, lam=args.lam, p=args.p,
                           boundary=args.boundary, max_iter=args.max_iter,
-                          progress=not args.quiet)
+                          progress=not args.quiet, **camera,
+                          **source_deconvolve_options(args.input))
     seconds = time.perf_counter() - start
-    io.write_image(args.output, restored, bit_depth=bit_depth)
+    # a highlight restored beyond full scale cannot be stored: clipped here
+    io.write_image(args.output, np.clip(restored, 0, 1, out=restored), bit_depth=bit_depth)
     if not args.quiet:
         print(f"wrote {args.output} ({restored.shape[1]}x{restored.shape[0]}, {bit_depth}-bit) "
               f"in {seconds:.2f} s")
     return 0
 
 
-def _deconv_chunked(args, kernel, bit_depth: int) -> int:
+def _deconv_chunked(args, kernel, bit_depth: int, camera: dict) -> int:
     """``deconv --chunk``: block by block into a tiled TIFF (:mod:`proxdeblur.chunked`)."""
     from ..chunked import deconvolve_tiff
+    from ..deblurring import source_deconvolve_options
 
     if args.output.suffix.lower() not in (".tif", ".tiff"):
         raise InvalidArgumentError("--output", "a .tif or .tiff file with --chunk (written "
@@ -113,7 +119,8 @@ def _deconv_chunked(args, kernel, bit_depth: int) -> int:
     info = deconvolve_tiff(args.input, kernel, args.output, chunk=args.chunk, halo=args.halo,
                            bit_depth=bit_depth, progress=not args.quiet, prior=args.prior,
                            lam=args.lam, p=args.p, boundary=args.boundary,
-                           max_iter=args.max_iter)
+                           max_iter=args.max_iter, **camera,
+                           **source_deconvolve_options(args.input))
     if not args.quiet:
         print(f"wrote {args.output} ({info['blocks']} blocks, halo {info['halo']} px, "
               f"{bit_depth}-bit) in {info['seconds']:.2f} s")
@@ -174,10 +181,14 @@ def _kernel_region(text: str, kernel_size):
 def run_deblur(args) -> int:
     from .. import deblurring, io
     from ..blind import kernel_support
+    from ..deblurring import source_deconvolve_options
 
     check_kernel_size(args.kernel_size)
     check_positive("--lam", args.lam)
     image_step, kernel_options = _latent_step(args), _kernel_options(args)
+    camera = camera_options(args)
+    if args.kernel_tone_curve != "linear":
+        kernel_options["tone_curve"] = args.kernel_tone_curve
     region = _kernel_region(args.kernel_region, args.kernel_size)
     check_inputs([("input", args.input)])
     outputs = [Output("--output", args.output)]
@@ -191,10 +202,13 @@ def run_deblur(args) -> int:
     start = time.perf_counter()
     restored, kernel, info = deblurring.deblur(
         image, size, prior=args.prior, image_step=image_step, kernel_options=kernel_options,
-        deconvolve_options={} if args.lam is None else {"lam": args.lam},
-        kernel_region=region, progress=not args.quiet, warn=False)
+        deconvolve_options={**source_deconvolve_options(args.input),
+                            **({} if args.lam is None else {"lam": args.lam})},
+        kernel_region=region, progress=not args.quiet, warn=False, safeguard=args.safeguard,
+        **camera)
     seconds = time.perf_counter() - start
-    io.write_image(args.output, restored, bit_depth=bit_depth)
+    # a highlight restored beyond full scale cannot be stored: clipped here
+    io.write_image(args.output, np.clip(restored, 0, 1, out=restored), bit_depth=bit_depth)
     if args.kernel_out is not None:
         io.write_kernel(args.kernel_out, kernel)
     for message in info.warnings:
@@ -202,6 +216,11 @@ def run_deblur(args) -> int:
     if not args.quiet:
         wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
         print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
+        if info.check is not None:
+            verdict = {None: "kept", "stronger-prior": "restored again with a stronger prior",
+                       "input": "the input kept"}[info.fallback]
+            print(f"do-no-harm check: ringing {info.check.ringing:.2f}, residual "
+                  f"{info.check.residual:.2f} noise levels: {verdict}")
     return 0
 
 

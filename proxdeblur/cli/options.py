@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_output_options"]
+__all__ = ["add_output_options", "add_camera_options", "camera_options"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -14,3 +14,42 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace existing output files (never an input)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+
+
+def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False) -> None:
+    """--tone-curve and --saturation (and with ``kernel`` --kernel-tone-curve): how the
+    file's values relate to the blurred light (:mod:`proxdeblur.camera`), shared by
+    ``deconv`` and ``deblur``."""
+    parser.add_argument("--tone-curve", default="auto",
+                        choices=("auto", "srgb", "gamma2.2", "linear"),
+                        help="the file's tone curve; the deconvolution removes the blur in "
+                        "linear light. auto: srgb for JPEG input (a camera's file), linear "
+                        "(values as stored) otherwise")
+    if kernel:
+        parser.add_argument("--kernel-tone-curve", default="linear",
+                            choices=("srgb", "gamma2.2", "linear"),
+                            help="the tone curve the kernel estimate undoes; linear: it works "
+                            "on the values as stored (more reliable on real photographs)")
+    parser.add_argument("--saturation", default="0.98", metavar="LEVEL|none",
+                        help="clip level: pixels at or above it (any channel) and their "
+                        "neighbours are left out of the data terms; none: every pixel counts")
+
+
+def camera_options(args) -> dict:
+    """``deconvolve``/``deblur`` keywords of ``--tone-curve`` and ``--saturation`` for the
+    input file ``args.input`` (validated: an error names the option)."""
+    from ..deblurring import source_tone_curve
+    from ..errors import InvalidArgumentError
+
+    if args.saturation.lower() == "none":
+        saturation = None
+    else:
+        try:
+            saturation = float(args.saturation)
+        except ValueError:
+            saturation = -1.0
+        if not 0 < saturation <= 1:
+            raise InvalidArgumentError("--saturation", "a clip level in (0, 1] or none",
+                                       repr(args.saturation))
+    curve = source_tone_curve(args.input) if args.tone_curve == "auto" else args.tone_curve
+    return {"tone_curve": None if curve == "linear" else curve, "saturation": saturation}

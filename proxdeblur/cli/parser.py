@@ -17,7 +17,7 @@ from .commands import (
     run_zoo,
 )
 from .demo import run_demo
-from .options import add_output_options
+from .options import add_camera_options, add_output_options
 
 __all__ = ["build_parser", "EXIT_USAGE"]
 
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     deconv.add_argument("--halo", type=int, default=None, metavar="PX",
                         help="with --chunk: pixels of the neighbouring blocks each block is "
                         "solved with; None: 4 kernel sides, at least 64")
+    add_camera_options(deconv)
     add_output_options(deconv)
     deconv.set_defaults(run=run_deconv)
 
@@ -133,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "full (the whole image) or a side in pixels")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
+    deblur.add_argument("--safeguard", choices=("report", "fallback", "off"), default="report",
+                        help="the do-no-harm check of the restoration: report its verdict, "
+                        "also fall back to a stronger prior (then the input) when it fires, "
+                        "or skip it")
+    add_camera_options(deblur, kernel=True)
     add_output_options(deblur)
     deblur.set_defaults(run=run_deblur)
 

@@ -36,8 +36,9 @@ def observed_problem(seed, ksize, shape=(40, 44), band=(9, 7)):
     return latent, blurred, truth
 
 
-def observed_objective(latent, blurred, kernel, shape, weight):
-    """F(k) of kernel_step(observed=shape), evaluated directly (scipy's convolve2d)."""
+def observed_objective(latent, blurred, kernel, shape, weight, trusted=None):
+    """F(k) of kernel_step(observed=shape), evaluated directly (scipy's convolve2d);
+    ``trusted``: the pixels (of ``shape``) whose residual counts, besides the interior."""
     from scipy.signal import convolve2d
 
     kh, kw = kernel.shape
@@ -47,7 +48,10 @@ def observed_objective(latent, blurred, kernel, shape, weight):
     for gu, gy in zip(grad(latent), grad(blurred), strict=True):
         ext = np.pad(gu, ((kh // 2, kh // 2), (kw // 2, kw // 2)), mode="wrap")
         model = convolve2d(ext, kernel, mode="valid")
-        total += 0.5 * np.sum((model[rows, cols] - gy[rows, cols]) ** 2)
+        residual = model[rows, cols] - gy[rows, cols]
+        if trusted is not None:
+            residual = residual * trusted[rows, cols]
+        total += 0.5 * np.sum(residual ** 2)
     return total
 
 

@@ -346,3 +346,19 @@ def test_an_image_restorer_as_gcm_generator_proposes_its_outputs_gradients():
         GCMLatentStep(Oracle(), generator_domain="pixels")
     with pytest.raises(InvalidArgumentError, match="generator"):
         GCMLatentStep("l0", generator_domain="image")
+
+
+def test_estimate_fits_without_clipped_pixels_and_survives_a_mostly_clipped_image():
+    """With saturation on, the kernel step sees the clipped map; where the map would leave
+    too little (a mostly white image), the level fits every pixel instead of failing."""
+    from proxdeblur.blind import estimate_kernel_iter
+
+    blurred, truth = camera_blurred_by_motion()
+    bright = np.clip(blurred * 1.6, 0, 1)  # a sixth of the pixels clip
+    assert (bright >= 0.98).mean() > 0.1
+    states = list(estimate_kernel_iter(bright, 9, max_iter=2, settle_max_iter=0))
+    assert states[-1].stage == "final" and states[-1].kernel.shape == (9, 9)
+    assert all(s.observed is not None for s in states[:-1] if s.stage == "level")
+    white = np.clip(blurred * 4.0, 0, 1)  # most of the image at full scale
+    kernel, _ = estimate_kernel(white, 9, max_iter=1, settle_max_iter=0)
+    assert kernel.shape == (9, 9) and np.isclose(kernel.sum(), 1.0)

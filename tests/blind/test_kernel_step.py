@@ -101,6 +101,65 @@ def test_observed_kernel_step_ignores_the_band_that_misleads_the_periodic_fit():
     assert kernel_similarity(periodic.kernel, truth) < 0.95
 
 
+def _clipped_problem(level_quantile=0.85):
+    """observed_problem with the observed window clipped at a quantile: the plateau's
+    values are not the kernel times the scene."""
+    latent, blurred, truth = observed_problem(4, (7, 7), shape=(56, 60), band=(11, 9))
+    window = blurred[:56, :60]
+    level = np.quantile(window, level_quantile)
+    valid = window < level
+    blurred = blurred.copy()
+    blurred[:56, :60] = np.minimum(window, level)
+    return latent, blurred, truth, valid
+
+
+def test_observed_kernel_step_leaves_clipped_pixels_out_of_the_fit():
+    latent, blurred, truth, valid = _clipped_problem()
+    start = np.full((7, 7), 1 / 49)
+    fitted = {trust: kernel_step(latent, blurred, start, max_iter=400, tol=0, weight=0.0,
+                                 observed=(56, 60), valid=valid if trust else None).kernel
+              for trust in (False, True)}
+    assert kernel_similarity(fitted[True], truth) > 0.99
+    assert kernel_similarity(fitted[False], truth) < 0.95
+
+
+@settings(max_examples=10, deadline=None)
+@given(quantile=st.sampled_from([0.6, 0.85, 0.95]), weight=st.sampled_from([0.0, 0.5]))
+def test_observed_kernel_step_with_valid_decreases_the_objective_it_states(quantile, weight):
+    from proxdeblur.blind.observed import trusted_differences
+
+    latent, blurred, _, valid = _clipped_problem(quantile)
+    start = np.full((7, 7), 1 / 49)
+    result = kernel_step(latent, blurred, start, max_iter=25, weight=weight, observed=(56, 60),
+                         valid=valid)
+    assert np.all(np.diff(result.objective) <= 1e-6 * abs(result.objective[0]) + 1e-12)
+    trusted = trusted_differences(valid)
+    for k, value in ((start, result.objective[0]), (result.kernel, result.objective[-1])):
+        assert value == pytest.approx(observed_objective(latent, blurred, k, (56, 60), weight,
+                                                         trusted), rel=1e-5, abs=1e-8)
+
+
+def test_trusted_differences_needs_the_pixel_and_its_forward_neighbours():
+    from proxdeblur.blind.observed import trusted_differences
+
+    valid = np.ones((4, 5), dtype=bool)
+    valid[2, 3] = False
+    expected = valid.copy()
+    expected[1, 3] = expected[2, 2] = False  # their lower / right neighbour is untrusted
+    np.testing.assert_array_equal(trusted_differences(valid), expected)
+
+
+def test_valid_map_errors_name_the_argument():
+    latent = make_scene(1)
+    start = np.full((5, 5), 1 / 25)
+    with pytest.raises(InvalidArgumentError, match="^valid:"):
+        kernel_step(latent, latent, start, observed=(40, 44), valid=np.ones((40, 43), bool))
+    with pytest.raises(InvalidArgumentError, match="^valid:"):
+        kernel_step(latent, latent, start, observed=(40, 44), valid=np.zeros((40, 44), bool))
+    with pytest.raises(InvalidArgumentError, match="^valid:"):
+        kernel_step(latent, latent, start, valid=np.ones((40, 44), bool))
+
+
 def test_observed_interior_and_bad_observed_shapes():
     assert observed_interior((40, 44), (5, 7)) == (slice(3, 37), slice(4, 40))
     latent = make_scene(1)

@@ -132,3 +132,63 @@ def test_cli_deblur_gcm_uses_the_bundled_generator_and_checks_its_option(tmp_pat
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "--generator" in err
     assert not (tmp_path / "l0.png").exists()
+
+
+def test_camera_options_follow_the_file_and_are_checked(tmp_path, camera_small, monkeypatch,
+                                                       capsys):
+    """--tone-curve auto is srgb for a JPEG and the stored values otherwise; --saturation
+    reaches both steps; a bad value is one line naming the option, before any work."""
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur.cli import main
+
+    seen = []
+    real = deblurring.deblur
+
+    def spy(image, kernel_size, **options):
+        seen.append(options)
+        return real(image, kernel_size, **options)
+
+    monkeypatch.setattr(deblurring, "deblur", spy)
+    blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
+    io.write_image(tmp_path / "in.jpg", blurred)
+    io.write_image(tmp_path / "in.png", blurred)
+    runs = [("in.jpg", []), ("in.png", []), ("in.png", ["--tone-curve", "gamma2.2"]),
+            ("in.jpg", ["--tone-curve", "linear", "--saturation", "none"]),
+            ("in.png", ["--saturation", "0.9"]), ("in.jpg", ["--kernel-tone-curve", "srgb"])]
+    for name, extra in runs:
+        assert main(["deblur", str(tmp_path / name), "-o", str(tmp_path / f"out{len(seen)}.png"),
+                     "--kernel-size", "5", "--quiet", *extra]) == 0
+    assert [(s["tone_curve"], s["saturation"]) for s in seen] == [
+        ("srgb", 0.98), (None, 0.98), ("gamma2.2", 0.98), (None, None), (None, 0.9),
+        ("srgb", 0.98)]
+    assert [s["kernel_options"].get("tone_curve") for s in seen] == [None] * 5 + ["srgb"]
+    capsys.readouterr()
+    for command in (["deblur", "--kernel-size", "5"], ["deconv", "--kernel", str(tmp_path / "k.npy")]):
+        np.save(tmp_path / "k.npy", motion_kernel(5, seed=2))
+        for bad, option in ((["--saturation", "1.5"], "--saturation"),
+                            (["--saturation", "bright"], "--saturation")):
+            assert main([command[0], str(tmp_path / "in.png"), "-o", str(tmp_path / "bad.png"),
+                         *command[1:], *bad]) == 2
+            err = capsys.readouterr().err.strip()
+            assert "\n" not in err and option in err
+    assert not (tmp_path / "bad.png").exists()
+
+
+def test_cli_deconv_leaves_clipped_pixels_out(tmp_path, camera_small):
+    """A clipped highlight: deconv's default restores it differently from --saturation none,
+    and --tone-curve srgb changes the result of a PNG."""
+    from proxdeblur.cli import main
+
+    scene = camera_small.copy()
+    scene[20:26, 20:26] = 4.0  # far brighter than full scale
+    kernel = motion_kernel(7, seed=1)
+    np.save(tmp_path / "k.npy", kernel)
+    io.write_image(tmp_path / "in.png", np.clip(Convolution(kernel, "valid").forward(scene), 0, 1))
+    outputs = {}
+    for name, extra in (("default", []), ("none", ["--saturation", "none"]),
+                        ("srgb", ["--tone-curve", "srgb"])):
+        assert main(["deconv", str(tmp_path / "in.png"), "--kernel", str(tmp_path / "k.npy"),
+                     "-o", str(tmp_path / f"{name}.png"), "--quiet", *extra]) == 0
+        outputs[name] = io.read_image(tmp_path / f"{name}.png")
+    assert not np.array_equal(outputs["default"], outputs["none"])
+    assert not np.array_equal(outputs["default"], outputs["srgb"])

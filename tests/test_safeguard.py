@@ -1,0 +1,91 @@
+"""The do-no-harm check and deblur's fallbacks."""
+
+import numpy as np
+import pytest
+
+from proxdeblur import Convolution, deconvolve
+from proxdeblur.kernels import motion_kernel
+from proxdeblur.safeguard import RESIDUAL_LIMIT, RINGING_LIMIT, check_restoration
+
+
+def _blurred_scene():
+    from skimage import data, transform
+
+    sharp = transform.resize(data.camera() / 255.0, (192, 192), anti_aliasing=True)
+    kernel = motion_kernel(15, seed=3, length=12)
+    blurred = Convolution(kernel, "valid").forward(sharp)
+    blurred = blurred + 0.005 * np.random.default_rng(0).standard_normal(blurred.shape)
+    return blurred, kernel
+
+
+def _wrong(kernel):
+    """The kernel turned by a quarter and shifted: a plausible stroke, the wrong one."""
+    return np.roll(np.rot90(kernel), 3, axis=1)
+
+
+def test_check_is_quiet_on_the_right_kernel_and_fires_on_a_wrong_one():
+    blurred, kernel = _blurred_scene()
+    right = check_restoration(blurred, deconvolve(blurred, kernel), kernel)
+    assert not right.suspicious and right.reasons == []
+    assert right.ringing < RINGING_LIMIT and right.residual < RESIDUAL_LIMIT
+    wrong_kernel = _wrong(kernel)
+    wrong = check_restoration(blurred, deconvolve(blurred, wrong_kernel), wrong_kernel)
+    assert wrong.suspicious and wrong.reasons
+    assert wrong.residual > right.residual and wrong.ringing > right.ringing
+
+
+def test_identity_restoration_is_not_suspicious():
+    blurred, kernel = _blurred_scene()
+    check = check_restoration(blurred, blurred, np.ones((1, 1)))
+    assert check.ringing == pytest.approx(1.0) and not check.suspicious
+
+
+def test_deblur_falls_back_when_the_check_fires(monkeypatch):
+    """A wrong kernel from the estimate: deblur restores again with a stronger prior or
+    returns the input, and says so with safeguard="fallback"; the default reports the
+    verdict and keeps the restoration; "off" does not check."""
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur import deblur
+
+    blurred, kernel = _blurred_scene()
+    wrong_kernel = _wrong(kernel)
+    real = deblurring.estimate_kernel
+
+    def wrong_estimate(image, size, **options):
+        _, estimate = real(image, size, max_iter=1, settle_max_iter=0, **options)
+        return wrong_kernel, estimate
+
+    monkeypatch.setattr(deblurring, "estimate_kernel", wrong_estimate)
+    unguarded, _, info = deblur(blurred, 15, safeguard="off", warn=False)
+    assert info.check is None and info.fallback is None
+    np.testing.assert_array_equal(unguarded, deconvolve(blurred, wrong_kernel))
+    with pytest.warns(deblurring.BlindDeblurWarning, match="may be worse"):
+        reported, _, info = deblur(blurred, 15)  # the default reports, changes nothing
+    assert info.check.suspicious and info.fallback is None
+    np.testing.assert_array_equal(reported, unguarded)
+    with pytest.warns(deblurring.BlindDeblurWarning, match="looked"):
+        guarded, _, info = deblur(blurred, 15, safeguard="fallback")
+    assert info.check.suspicious and info.fallback in ("stronger-prior", "input")
+    if info.fallback == "input":
+        np.testing.assert_array_equal(guarded, blurred)
+    else:
+        assert not np.array_equal(guarded, unguarded)
+
+
+def test_cli_deblur_reports_the_check(tmp_path, capsys):
+    from proxdeblur import io
+    from proxdeblur.cli import main
+
+    blurred, _ = _blurred_scene()
+    io.write_image(tmp_path / "in.png", np.clip(blurred, 0, 1))
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "do-no-harm check: ringing" in out and "noise levels:" in out
+    assert main(["deblur", str(tmp_path / "in.png"), "-o", str(tmp_path / "out.png"),
+                 "--kernel-size", "15", "--force", "--safeguard", "off"]) == 0
+    assert "do-no-harm" not in capsys.readouterr().out
+    with pytest.raises(Exception, match="safeguard"):
+        from proxdeblur import deblur
+
+        deblur(blurred, 15, safeguard="always")
