@@ -1,7 +1,7 @@
 """Contact sheets of real photographs: blurred | restored (per configuration) with kernel insets.
 
     python benchmarks/contact_sheets.py --data ../shared/data/lai2016_real --out DIR
-        [--configs baseline,default,linear-kernel] [--workers 2]
+        [--configs baseline,default,linear] [--workers 2]
 
 A fixed list of Lai et al. 2016's real photographs that covers the set's
 attributes — the three the real-photograph issue named (``car1``: a horizontal
@@ -9,8 +9,8 @@ shake in a garage; ``Pantheon``: a lit façade at night; ``boat2``: saturated
 lamps), more saturated night scenes, text, people and nature — each run through
 :func:`proxdeblur.deblur` as ``proxdeblur deblur photo.jpg`` runs it, once per
 configuration of ``realistic.py`` (``baseline``: before saturation and tone
-handling; ``default``: today's command line; ``linear-kernel``: the kernel
-estimated in linear light too). The support is the published
+handling; ``default``: today's command line; ``linear``: the deconvolution in
+linear light). The support is the published
 kernel's size where Lai et al. give one, else ``DEFAULT_SUPPORT``.
 
 Writes ``DIR/<name>.png`` (the blurred photograph, then each configuration's
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path, help="the lai2016_real folder")
     parser.add_argument("--out", required=True, type=Path, help="folder for the sheets")
-    parser.add_argument("--configs", default="baseline,default,linear-kernel")
+    parser.add_argument("--configs", default="baseline,default,linear")
     parser.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
     args = parser.parse_args(argv)
     configs = args.configs.split(",")

@@ -14,8 +14,8 @@ it — the defaults plus the JPEG error level of
 :func:`proxdeblur.deblurring.source_kernel_options` — with the published kernel's
 size as the support (``--options`` adds or overrides ``estimate_kernel`` options,
 ``--deconvolve`` and ``--deblur`` override the deconvolution's and ``deblur``'s own
-keywords; the defaults are the command line's for a JPEG: sRGB tone curve,
-saturation handling, the JPEG error floor in both steps, the check reported).
+keywords; the defaults are the command line's for a JPEG: saturation handling, the
+JPEG error floor in both steps, the check reported).
 Before the real-photograph work the command line ran ``--deconvolve '{"min_noise":
 0, "saturation": null}' --deblur '{"tone_curve": null, "saturation": null,
 "safeguard": "off"}'``.
@@ -85,11 +85,7 @@ def run_photograph(args) -> dict:
     photo, out, options, deconvolve_options, deblur_options = args
     import proxdeblur._fft as fft_threads
     from proxdeblur import deblur, io
-    from proxdeblur.deblurring import (
-        source_deconvolve_options,
-        source_kernel_options,
-        source_tone_curve,
-    )
+    from proxdeblur.deblurring import source_deconvolve_options, source_kernel_options
     from proxdeblur.metrics import kernel_similarity
 
     fft_threads._WORKERS = 1
@@ -97,8 +93,6 @@ def run_photograph(args) -> dict:
     published = io.read_kernel(photo["kernel"])
     options = {**source_kernel_options(photo["image"]), **options}  # as the CLI does
     start = time.perf_counter()
-    curve = source_tone_curve(photo["image"])  # as the CLI's --tone-curve auto
-    deblur_options = {"tone_curve": None if curve == "linear" else curve, **deblur_options}
     restored, kernel, info = deblur(
         blurred, published.shape, kernel_options=options, warn=False,
         deconvolve_options={**source_deconvolve_options(photo["image"]), **deconvolve_options},

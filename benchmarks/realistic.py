@@ -27,9 +27,9 @@ Configurations (``--configs``):
   tone handling: the JPEG noise floor in the kernel estimate, every pixel in both
   data terms;
 * ``saturation`` — clipped pixels left out of the kernel fit and the deconvolution;
-* ``default`` — and the deconvolution in linear light (``tone_curve="srgb"``) with
-  the JPEG error floor (``min_noise=0.01``): what ``proxdeblur deblur photo.jpg``
-  does now (the do-no-harm check only reports);
+* ``default`` — and the JPEG error floor in the deconvolution (``min_noise=0.01``):
+  what ``proxdeblur deblur photo.jpg`` does now (the do-no-harm check only reports);
+* ``linear`` — and the deconvolution in linear light (``--tone-curve srgb``);
 * ``linear-kernel`` — and the kernel estimated in linear light too
   (``--kernel-tone-curve srgb``);
 * ``fallback`` — ``default`` with the do-no-harm check's fallbacks
@@ -60,9 +60,10 @@ SPLITS = {"heldout": range(17, 49), "tuning": range(49, 69)}
 CONFIGS = {
     "baseline": ({"saturation": None}, {"saturation": None}, {"safeguard": "off"}),
     "saturation": ({}, {}, {"safeguard": "off"}),
-    "default": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
+    "default": ({}, {"min_noise": 0.01}, {}),
+    "linear": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {"safeguard": "off"}),
     "linear-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
-    "fallback": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {"safeguard": "fallback"}),
+    "fallback": ({}, {"min_noise": 0.01}, {"safeguard": "fallback"}),
 }
 
 

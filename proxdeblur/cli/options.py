@@ -20,11 +20,11 @@ def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False) ->
     """--tone-curve and --saturation (and with ``kernel`` --kernel-tone-curve): how the
     file's values relate to the blurred light (:mod:`proxdeblur.camera`), shared by
     ``deconv`` and ``deblur``."""
-    parser.add_argument("--tone-curve", default="auto",
+    parser.add_argument("--tone-curve", default="linear",
                         choices=("auto", "srgb", "gamma2.2", "linear"),
-                        help="the file's tone curve; the deconvolution removes the blur in "
-                        "linear light. auto: srgb for JPEG input (a camera's file), linear "
-                        "(values as stored) otherwise")
+                        help="the file's tone curve, which the deconvolution undoes to remove "
+                        "the blur in linear light; linear: the values as stored; auto: srgb "
+                        "for JPEG input, linear otherwise")
     if kernel:
         parser.add_argument("--kernel-tone-curve", default="linear",
                             choices=("srgb", "gamma2.2", "linear"),

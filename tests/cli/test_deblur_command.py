@@ -136,8 +136,9 @@ def test_cli_deblur_gcm_uses_the_bundled_generator_and_checks_its_option(tmp_pat
 
 def test_camera_options_follow_the_file_and_are_checked(tmp_path, camera_small, monkeypatch,
                                                        capsys):
-    """--tone-curve auto is srgb for a JPEG and the stored values otherwise; --saturation
-    reaches both steps; a bad value is one line naming the option, before any work."""
+    """--tone-curve auto is srgb for a JPEG and the stored values otherwise (the default is
+    the stored values); --saturation reaches both steps; a bad value is one line naming the
+    option, before any work."""
     import proxdeblur.deblurring as deblurring
     from proxdeblur.cli import main
 
@@ -152,16 +153,18 @@ def test_camera_options_follow_the_file_and_are_checked(tmp_path, camera_small, 
     blurred = Convolution(motion_kernel(5, seed=2), "valid").forward(camera_small[:48, :48])
     io.write_image(tmp_path / "in.jpg", blurred)
     io.write_image(tmp_path / "in.png", blurred)
-    runs = [("in.jpg", []), ("in.png", []), ("in.png", ["--tone-curve", "gamma2.2"]),
+    runs = [("in.jpg", ["--tone-curve", "auto"]), ("in.png", ["--tone-curve", "auto"]),
+            ("in.png", ["--tone-curve", "gamma2.2"]),
             ("in.jpg", ["--tone-curve", "linear", "--saturation", "none"]),
-            ("in.png", ["--saturation", "0.9"]), ("in.jpg", ["--kernel-tone-curve", "srgb"])]
+            ("in.png", ["--saturation", "0.9"]), ("in.jpg", ["--kernel-tone-curve", "srgb"]),
+            ("in.jpg", [])]
     for name, extra in runs:
         assert main(["deblur", str(tmp_path / name), "-o", str(tmp_path / f"out{len(seen)}.png"),
                      "--kernel-size", "5", "--quiet", *extra]) == 0
     assert [(s["tone_curve"], s["saturation"]) for s in seen] == [
         ("srgb", 0.98), (None, 0.98), ("gamma2.2", 0.98), (None, None), (None, 0.9),
-        ("srgb", 0.98)]
-    assert [s["kernel_options"].get("tone_curve") for s in seen] == [None] * 5 + ["srgb"]
+        (None, 0.98), (None, 0.98)]
+    assert [s["kernel_options"].get("tone_curve") for s in seen] == [None] * 5 + ["srgb", None]
     capsys.readouterr()
     for command in (["deblur", "--kernel-size", "5"], ["deconv", "--kernel", str(tmp_path / "k.npy")]):
         np.save(tmp_path / "k.npy", motion_kernel(5, seed=2))
