@@ -10,6 +10,7 @@ from .errors import InvalidArgumentError
 
 __all__ = [
     "as_image",
+    "check_unit_weights",
     "UNIT_RANGE",
     "as_kernel",
     "check_positive",
@@ -107,6 +108,15 @@ def as_kernel(kernel, name: str = "kernel", *, normalize: bool = False) -> np.nd
             name, "entries summing to 1 (pass normalize=True to rescale)", f"sum {total:.6g}"
         )
     return array
+
+
+def check_unit_weights(weights, name: str) -> np.ndarray:
+    """``weights`` as a float64 array, refused (naming ``name``) unless every entry is
+    finite and in [0, 1]: a mask or a data term's pixel weights."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(weights)) or weights.min() < 0 or weights.max() > 1:
+        raise InvalidArgumentError(name, "finite weights in [0, 1]")
+    return weights
 
 
 def check_positive(value, name: str, *, allow_zero: bool = False) -> float:

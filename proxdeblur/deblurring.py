@@ -45,6 +45,10 @@ FALLBACK_NOISE = 0.03
 SAFEGUARD_MODES = ("report", "fallback", "off")
 
 
+def _is_jpeg(path) -> bool:
+    return Path(path).suffix.lower() in JPEG_SUFFIXES
+
+
 def source_kernel_options(path) -> dict:
     """:func:`estimate_kernel` options for an image read from ``path``.
 
@@ -54,7 +58,7 @@ def source_kernel_options(path) -> dict:
     (lattices of dots, branches along the scene's edges). Other formats get no
     options.
     """
-    return {"min_noise": JPEG_NOISE} if Path(path).suffix.lower() in JPEG_SUFFIXES else {}
+    return {"min_noise": JPEG_NOISE} if _is_jpeg(path) else {}
 
 
 def source_deconvolve_options(path) -> dict:
@@ -63,7 +67,7 @@ def source_deconvolve_options(path) -> dict:
     clean image lets the restoration amplify the compression's blocks and ringing; on the
     tuning split of ``benchmarks/realistic.py`` floors of 0, 0.005, 0.01 and 0.02 gave
     +2.12, +2.25, +2.70 and +2.52 dB over the blurred input). Other formats get none."""
-    return {"min_noise": JPEG_NOISE} if Path(path).suffix.lower() in JPEG_SUFFIXES else {}
+    return source_kernel_options(path)
 
 
 def source_tone_curve(path) -> str:
@@ -74,7 +78,7 @@ def source_tone_curve(path) -> str:
     values, deconvolving in linear light gained only 0.17 dB on the tuning split of
     ``benchmarks/realistic.py`` and rang around the light streaks of Lai et al.'s night
     photographs (``docs/real_photographs.md``)."""
-    return "srgb" if Path(path).suffix.lower() in JPEG_SUFFIXES else "linear"
+    return "srgb" if _is_jpeg(path) else "linear"
 
 
 class BlindDeblurWarning(UserWarning):
@@ -97,7 +101,7 @@ class DeblurInfo:
         The do-no-harm check of the restoration (:mod:`proxdeblur.safeguard`; None: off).
     fallback : str or None
         What the check made :func:`deblur` do instead: ``"stronger-prior"`` (deconvolved
-        again with ``FALLBACK_WEIGHT`` times the prior weight) or ``"input"`` (the input
+        again with the prior weight of noise level ``FALLBACK_NOISE``) or ``"input"`` (the input
         returned unchanged); None: the restoration stands.
     kernel_seconds, deconvolution_seconds, seconds : float
     """

@@ -316,7 +316,7 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     min_noise : float
         Floor of that noise level: the error of a capture that the estimate does not
         see — a JPEG's compression and in-camera processing (``JPEG_NOISE``, 0.01, as the
-        kernel estimate's floor; :func:`~proxdeblur.deblurring.source_options`).
+        kernel estimate's floor; :func:`~proxdeblur.deblurring.source_deconvolve_options`).
     boundary : str
         Observation model at the border (see
         :class:`~proxdeblur.operators.Convolution`); ``"valid"`` (default)
@@ -399,10 +399,11 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
     if min_noise:
         noise = max(estimate_noise(y) if noise is None else noise, min_noise)
     fidelity = data_weights(y, saturation, weights)
+    caller = None if weights is None else np.asarray(weights, dtype=np.float64)
     if plug_and_play:
         return _pnp_deconvolve(y, k, prior, boundary=boundary, lam=lam, noise=noise,
                                max_iter=max_iter, large=large, fidelity=fidelity,
-                               caller=None if weights is None else np.asarray(weights, float),
+                               caller=caller,
                                cg_max_iter=cg_max_iter, reference=reference, callback=callback,
                                progress=progress, return_result=return_result)
     if isinstance(prior, str):
@@ -421,7 +422,6 @@ def deconvolve(image, kernel, prior: str | Prior = "hyper-laplacian", *, lam: fl
 
     precision = "single" if large else "double"
 
-    caller = None if weights is None else np.asarray(weights, dtype=np.float64)
     width = float(max(k.shape))
 
     def solve(observation: np.ndarray) -> SolverResult:

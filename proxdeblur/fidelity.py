@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_unit_weights
 from .camera import CLIP_LEVEL, clipped_pixels
 from .errors import InvalidArgumentError
 from .operators import LinearOperator, _cast_like
@@ -43,10 +44,8 @@ class Weighted(LinearOperator):
         weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim not in (2, 3) or weights.size == 0:
             raise InvalidArgumentError("weights", "a non-empty 2-D or 3-D array", weights.shape)
-        if not np.all(np.isfinite(weights)) or weights.min() < 0 or weights.max() > 1:
-            raise InvalidArgumentError("weights", "finite weights in [0, 1]")
         self.operator = operator
-        self.weights = weights
+        self.weights = check_unit_weights(weights, "weights")
         self._root = np.sqrt(weights)
 
     def __repr__(self) -> str:
@@ -86,7 +85,6 @@ class Weighted(LinearOperator):
         return self.operator.fourier_gram_approx(shape)
 
 
-
 def data_weights(image, saturation: float | None = CLIP_LEVEL, weights=None):
     """The data term's pixel weights for ``image`` (``(H, W)``, in [0, 1]), or None when
     every pixel counts fully.
@@ -105,8 +103,7 @@ def data_weights(image, saturation: float | None = CLIP_LEVEL, weights=None):
         if w.shape != y.shape[:2]:
             raise InvalidArgumentError("weights", f"an array of the image's shape {y.shape[:2]}",
                                        w.shape)
-        if not np.all(np.isfinite(w)) or w.min() < 0 or w.max() > 1:
-            raise InvalidArgumentError("weights", "finite weights in [0, 1]")
+        check_unit_weights(w, "weights")
     if saturation is not None:
         clipped = clipped_pixels(y, saturation)
         if clipped.any():

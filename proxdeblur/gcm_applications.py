@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_image, check_in_range, check_int, check_positive
+from ._validation import as_image, check_in_range, check_int, check_positive, check_unit_weights
 from .errors import InvalidArgumentError
 from .operators import FiniteDifference, LinearOperator
 from .priors.base import Denoiser
@@ -63,8 +63,7 @@ class MaskedSynthesis(LinearOperator):
         mask = np.asarray(mask, dtype=np.float64)
         if mask.ndim != 2 or mask.size == 0:
             raise InvalidArgumentError("mask", "a non-empty 2-D array", mask.shape)
-        if not np.all(np.isfinite(mask)) or mask.min() < 0 or mask.max() > 1:
-            raise InvalidArgumentError("mask", "finite weights in [0, 1]")
+        mask = check_unit_weights(mask, "mask")
         self.transform = WaveletTransform(wavelet, levels)
         if not self.transform.is_orthogonal_on(mask.shape):
             raise InvalidArgumentError("mask", f"sides that are multiples of {2 ** levels}",

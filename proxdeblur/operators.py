@@ -27,7 +27,7 @@ from ._fft import broadcast as _broadcast
 from ._fft import fast_len, irfft2, rfft2
 from ._fft import spatial as _spatial
 from ._fft import workers as _workers
-from ._validation import as_kernel, check_positive
+from ._validation import as_kernel, check_positive, check_unit_weights
 from .errors import InvalidArgumentError
 from .kernels import transfer_function
 from .linsolve import solve_quadratic
@@ -381,10 +381,7 @@ class Mask(LinearOperator):
         mask = np.asarray(mask)
         if mask.ndim not in (2, 3) or mask.size == 0:
             raise InvalidArgumentError("mask", "a non-empty 2-D or 3-D array", mask.shape)
-        mask = mask.astype(np.float64)
-        if not np.all(np.isfinite(mask)) or mask.min() < 0 or mask.max() > 1:
-            raise InvalidArgumentError("mask", "finite weights in [0, 1]")
-        self.mask = mask
+        self.mask = check_unit_weights(mask, "mask")
 
     def _weights(self, x: np.ndarray) -> np.ndarray:
         if x.shape[:2] != self.mask.shape[:2]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from .blind.estimate import LUMINANCE
 from .camera import CLIP_LEVEL
 from .noise import estimate_noise
 from .operators import Convolution
@@ -70,8 +71,7 @@ class HarmCheck:
 def _gray(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image, dtype=np.float64)
     if image.ndim == 3:
-        return image.mean(axis=2) if image.shape[2] != 3 else image @ np.array(
-            [0.2125, 0.7154, 0.0721])
+        return image.mean(axis=2) if image.shape[2] != 3 else image @ LUMINANCE
     return image
 
 

@@ -153,13 +153,12 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
         small = downscale(y, level.scale)
         blurred = periodic_extension(small, (fast_len(small.shape[0] + kernel.shape[0]),
                                              fast_len(small.shape[1] + kernel.shape[1])))
-        valid = None if clipped is None else downscale(clipped.astype(float), level.scale) < 0.01
-        if valid is not None and trusted_differences(valid).mean() < MIN_TRUSTED:
-            valid = None  # too little left to fit at this level: every pixel counts
         observed = (small.shape if (level.scale >= kopts.observed_min_scale or widely_clipped)
                     and fits_inside(small.shape, kernel.shape) else None)
-        if observed is None:
-            valid = None
+        valid = (None if clipped is None or observed is None
+                 else downscale(clipped.astype(float), level.scale) < 0.01)
+        if valid is not None and trusted_differences(valid).mean() < MIN_TRUSTED:
+            valid = None  # too little left to fit at this level: every pixel counts
         step_max_iter = kopts.observed_max_iter if observed is not None else kopts.max_iter
         record = LevelRecord(level.scale, small.shape, kernel.shape)
         softness = pyramid.edge_softness * level.scale

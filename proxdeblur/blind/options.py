@@ -152,8 +152,9 @@ class KernelOptions:
         Weight of the default refinement restorer's hyper-Laplacian prior.
     saturation : float or None
         Clip level of the input (any channel, :func:`~proxdeblur.camera.clipped_pixels`):
-        where pixels reach it, every level whose interior fits fits the kernel to the
-        observed interior without them (:func:`~proxdeblur.blind.observed.observed_kernel_step`);
+        the levels fitted on the observed interior leave those pixels out
+        (:func:`~proxdeblur.blind.observed.observed_kernel_step`), and where at least
+        ``CLIPPED_SHARE`` of them clip every level whose interior fits is fitted so;
         None: every pixel counts. An image without clipped pixels is unaffected.
     tone_curve : str or None
         The input's tone curve (``"srgb"``, ``"gamma2.2"``): the kernel is estimated on
