@@ -27,6 +27,20 @@ def test_zeroed_last_layer_returns_the_input():
     torch.testing.assert_close(net(x), x)
 
 
+def test_a_fresh_network_returns_its_input_and_learns_away_from_it():
+    torch.manual_seed(2)
+    net = BiSkip(depth=2, widths=(4, 8), skip_widths=(2,))
+    x, target = torch.rand(2, 1, 16, 16), torch.rand(2, 1, 16, 16)
+    torch.testing.assert_close(net.eval()(x), x)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (net.train()(x) - target).abs().mean().backward()
+        optimizer.step()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in net.body.parameters())
+    assert (net.eval()(x) - x).abs().max() > 1e-3
+
+
 def test_variants_differ_as_table_1_says():
     """BS-cR has one-convolution Res-Blocks, BS-w/o-R none, S neither Res-Blocks nor deep
     skips; residual_down=False drops only the down-sampling shortcut."""
