@@ -53,7 +53,11 @@ class BatchTask:
     image, named by the image's stem); ``deblur`` needs ``kernel_size``; ``denoise``
     needs ``sigma`` (on the [0, 1] scale); ``restore`` takes ``model``. Every other
     option goes to :func:`~proxdeblur.deconvolve`, :func:`~proxdeblur.deblur`,
-    :func:`~proxdeblur.denoise` or :func:`~proxdeblur.restore` as given.
+    :func:`~proxdeblur.denoise` or :func:`~proxdeblur.restore` as given, with what the
+    single-image commands add for a file: ``deconv`` and ``deblur`` take a JPEG's error
+    floor (:func:`~proxdeblur.deblurring.source_deconvolve_options`,
+    :func:`~proxdeblur.deblurring.source_kernel_options`) unless the options set it, and
+    ``tone_curve="auto"`` is each file's :func:`~proxdeblur.deblurring.source_tone_curve`.
     """
 
     name: str
@@ -119,15 +123,26 @@ def _warm(task: BatchTask) -> None:
 def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:
     """Apply the task to one image."""
     options = dict(task.options)
+    if task.name in ("deconv", "deblur"):
+        from .deblurring import source_deconvolve_options, source_tone_curve
+
+        if options.get("tone_curve") == "auto":
+            options["tone_curve"] = source_tone_curve(source)
+        if options.get("tone_curve") == "linear":
+            options["tone_curve"] = None
+        floor = source_deconvolve_options(source)
     if task.name == "deconv":
         from .deconvolution import deconvolve
 
-        return deconvolve(image, _kernel_for(options.pop("kernel"), source), **options)
+        return deconvolve(image, _kernel_for(options.pop("kernel"), source),
+                          **{**floor, **options})
     if task.name == "deblur":
         from .deblurring import deblur, source_kernel_options
 
         size = options.pop("kernel_size")
-        options.setdefault("kernel_options", source_kernel_options(source))
+        options["kernel_options"] = {**source_kernel_options(source),
+                                     **options.get("kernel_options", {})}
+        options["deconvolve_options"] = {**floor, **options.get("deconvolve_options", {})}
         return deblur(image, size, warn=False, **options)[0]
     if task.name == "denoise":
         from .denoising import denoise
@@ -194,7 +209,8 @@ def process_image(source, target, task: BatchTask, reference=None, threads: int 
                                        str(target))
         image = io.read_image(source)
         restored = _run(task, image, source)
-        io.write_image(target, restored, bit_depth=bit_depth or io.bit_depth(source))
+        # as the single-image commands: a highlight restored beyond full scale is clipped
+        io.write_image(target, np.clip(restored, 0, 1), bit_depth=bit_depth or io.bit_depth(source))
         if reference is not None:
             record.update(_metrics(task, restored, Path(reference)))
     except (ProxdeblurError, OSError, ValueError, RuntimeError) as exc:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import as_image, as_kernel
+from .camera import to_linear
 from .errors import ImageFileError, InvalidArgumentError
 from .noise import estimate_noise
 
@@ -76,18 +77,24 @@ def default_halo(kernel_shape) -> int:
     return max(MIN_HALO, HALO_KERNELS * max(kernel_shape))
 
 
-def image_noise(image) -> float:
+def image_noise(image, tone_curve: str | None = None) -> float:
     """The noise level of a large (possibly lazy) image: the median of the wavelet
-    estimate over ``NOISE_SAMPLES`` blocks of ``NOISE_SAMPLE_SIDE`` spread on a grid."""
+    estimate over ``NOISE_SAMPLES`` blocks of ``NOISE_SAMPLE_SIDE`` spread on a grid.
+
+    With ``tone_curve`` the blocks are taken to linear light first: the level is then in
+    the units :func:`~proxdeblur.deconvolve` solves in, as its own estimate would be.
+    """
     height, width = image.shape[:2]
     side = min(NOISE_SAMPLE_SIDE, height, width)
     per_axis = int(np.ceil(np.sqrt(NOISE_SAMPLES)))
     rows = np.linspace(0, height - side, per_axis).astype(int)
     cols = np.linspace(0, width - side, per_axis).astype(int)
     # each sample on the [0, 1] scale by the library's policy (integer codes by their range)
-    estimates = [estimate_noise(as_image(image[r:r + side, c:c + side], unit=True)
-                                .astype(np.float64, copy=False))
-                 for r in np.unique(rows) for c in np.unique(cols)]
+    def sample(r: int, c: int) -> np.ndarray:
+        block = as_image(image[r:r + side, c:c + side], unit=True).astype(np.float64, copy=False)
+        return block if tone_curve is None else to_linear(block, tone_curve)
+
+    estimates = [estimate_noise(sample(r, c)) for r in np.unique(rows) for c in np.unique(cols)]
     estimates = [e for e in estimates if np.isfinite(e)]
     return float(np.median(estimates)) if estimates else 0.0
 
@@ -118,7 +125,8 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
         Pixels of the neighbouring blocks each block is solved with; default
         :func:`default_halo`.
     noise : float, optional
-        The image's noise level; default :func:`image_noise` (one value for every block).
+        The image's noise level, in the units the blocks are solved in (linear light with
+        a ``tone_curve``); default :func:`image_noise` (one value for every block).
     **options
         :func:`~proxdeblur.deconvolve`'s keywords (``prior``, ``lam``, ``max_iter``...),
         the same for every block. Plug-and-play priors work too (slowly).
@@ -143,7 +151,7 @@ def deconvolve_chunked(image, kernel, *, chunk: int = CHUNK, halo: int | None = 
     if min(height, width) < max(k.shape):
         raise InvalidArgumentError("kernel", f"a kernel no larger than the image "
                                    f"{(height, width)}", k.shape)
-    noise = image_noise(image) if noise is None else noise
+    noise = image_noise(image, options.get("tone_curve")) if noise is None else noise
     options = {"noise": noise, **options}
     if options.get("cg_max_iter") is None and not _is_denoiser(options.get("prior", "")):
         # the budget of the whole image's size, not of a block's
@@ -243,8 +251,11 @@ def deconvolve_tiff(source, kernel, target, *, chunk: int = CHUNK, halo: int | N
     _check_image(image)
     kernel = as_kernel(kernel, "kernel", normalize=True)
     halo = default_halo(kernel.shape) if halo is None else halo
+    from .deconvolution import check_arguments
+
     noise = options.pop("noise", None)
-    noise = image_noise(image) if noise is None else noise
+    check_arguments(noise=noise, **options)
+    noise = image_noise(image, options.get("tone_curve")) if noise is None else noise
     result = deconvolve_chunked(image, kernel, chunk=chunk, halo=halo, noise=noise, **options)
     if len(image.shape) == 3 and image.shape[2] == 1:
         result = result[..., 0]

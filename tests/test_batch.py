@@ -175,8 +175,13 @@ def test_missing_extra_is_one_line(folder, monkeypatch, capsys):
     (["--task", "denoise", "--sigma", "2", "--lam", "0.1"], "--lam"),
     (["--task", "denoise", "--sigma", "2", "--suffix", ".gif"], "--suffix"),
     (["--task", "denoise", "--sigma", "2", "--workers", "0"], "--workers"),
+    (["--task", "denoise", "--sigma", "2", "--tone-curve", "srgb"], "--tone-curve"),
+    (["--task", "deconv", "--kernel", "k.npy", "--saturation", "2"], "--saturation"),
+    (["--task", "deconv", "--kernel", "k.npy", "--kernel-tone-curve", "srgb"],
+     "--kernel-tone-curve"),
 ])
-def test_cli_names_the_bad_option(folder, capsys, argv, option):
+def test_cli_names_the_bad_option(folder, capsys, argv, option, monkeypatch):
+    monkeypatch.chdir(folder)
     status = main(["batch", str(folder / "in"), str(folder / "out"), *argv])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and option in err
@@ -194,3 +199,35 @@ def test_cli_batch_on_a_local_process_cluster(folder, capsys):
         REPORT_NAME, "im0.tif", "im1.tif", "im2.tif", "im3.tif"]
     report = json.loads((folder / "out" / REPORT_NAME).read_text())
     assert [r["status"] for r in report["records"]] == ["error"] + ["done"] * 4
+
+
+def test_a_jpeg_folder_is_restored_as_the_single_image_command_restores_it(tmp_path,
+                                                                          camera_small, client):
+    """The JPEG error floor and ``--tone-curve auto`` per file, as ``deconv`` applies them."""
+    kernel = motion_kernel(7)
+    np.save(tmp_path / "k.npy", kernel)
+    (tmp_path / "in").mkdir()
+    blurred = fftconvolve(camera_small, kernel, mode="same")
+    io.write_image(tmp_path / "in" / "photo.jpg", np.clip(blurred, 0, 1))
+    common = ["--kernel", str(tmp_path / "k.npy"), "--tone-curve", "auto", "--saturation",
+              "0.95", "-q"]
+    assert main(["deconv", str(tmp_path / "in" / "photo.jpg"), "-o", str(tmp_path / "one.png"),
+                 *common]) == 0
+    from proxdeblur.cli.batch import _task
+    from proxdeblur.cli.parser import build_parser
+
+    args = build_parser().parse_args(["batch", str(tmp_path / "in"), str(tmp_path / "out"),
+                                      "--task", "deconv", *common])
+    task = _task(args)
+    assert task.options["tone_curve"] == "auto" and task.options["saturation"] == 0.95
+    records = run_batch(tmp_path / "in", tmp_path / "out", task, client=client, suffix=".png",
+                        progress=False)
+    assert [r["status"] for r in records] == ["done"]
+    single, batched = io.read_image(tmp_path / "one.png"), io.read_image(tmp_path / "out" /
+                                                                        "photo.png")
+    np.testing.assert_array_equal(batched, single)
+    plain = run_batch(tmp_path / "in", tmp_path / "plain", BatchTask("deconv", {
+        "kernel": tmp_path / "k.npy", "min_noise": 0.0}), client=client, suffix=".png",
+        progress=False)
+    assert plain[0]["status"] == "done"
+    assert np.abs(io.read_image(tmp_path / "plain" / "photo.png") - single).max() > 2 / 255

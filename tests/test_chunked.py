@@ -65,6 +65,21 @@ def test_one_block_is_the_whole_solve_with_the_images_noise(photograph):
     np.testing.assert_allclose(one, whole, atol=1e-6)  # float32 output
 
 
+def test_the_noise_level_is_in_the_units_a_tone_curve_solves_in(photograph):
+    from proxdeblur.camera import to_linear
+    from proxdeblur.noise import estimate_noise
+
+    _, blurred, kernel = photograph
+    gray = blurred[..., 1]
+    linear = image_noise(gray, "srgb")
+    # the whole solve estimates on the linear image; the blocks' shared level agrees with it
+    assert linear == pytest.approx(estimate_noise(to_linear(gray, "srgb")), rel=0.15)
+    assert abs(linear - image_noise(gray)) > 0.2 * image_noise(gray)
+    one = deconvolve_chunked(gray, kernel, chunk=512, tone_curve="srgb").compute(scheduler="sync")
+    whole = deconvolve(gray, kernel, noise=linear, tone_curve="srgb")
+    np.testing.assert_allclose(one, whole, atol=1e-6)
+
+
 def test_integer_codes_are_scaled(photograph):
     _, blurred, kernel = photograph
     codes = np.round(blurred[..., 0] * 65535).astype(np.uint16)
@@ -75,7 +90,8 @@ def test_integer_codes_are_scaled(photograph):
 
 @pytest.mark.parametrize("options, argument", [
     ({"chunk": 32}, "chunk"), ({"halo": 4}, "halo"), ({"halo": 600, "chunk": 512}, "halo"),
-    ({"lam": -1.0}, "lam"), ({"callback": print}, "callback"), ({"noise": -0.1}, "noise")])
+    ({"lam": -1.0}, "lam"), ({"callback": print}, "callback"), ({"noise": -0.1}, "noise"),
+    ({"tone_curve": "sRGB"}, "tone_curve")])
 def test_bad_arguments_before_work(photograph, options, argument):
     _, blurred, kernel = photograph
     with pytest.raises(InvalidArgumentError, match=argument):

@@ -16,21 +16,24 @@ import numpy as np
 
 from ..errors import InvalidArgumentError
 from .commands import check_kernel_size, check_positive
+from .options import parse_saturation
 
 __all__ = ["add_batch_parser", "run_batch_command"]
 
 #: The options that belong to one task only: option -> (argparse dest, task).
 TASK_OPTIONS = {"--kernel": ("kernel", "deconv"), "--kernel-size": ("kernel_size", "deblur"),
                 "--sigma": ("sigma", "denoise"), "--model": ("model", "restore"),
-                "--max-iter": ("max_iter", "deconv")}
+                "--max-iter": ("max_iter", "deconv"),
+                "--kernel-tone-curve": ("kernel_tone_curve", "deblur")}
 #: Options of the deconvolving tasks (``deconv`` and ``deblur``).
-DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam"}
+DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam", "--tone-curve": "tone_curve",
+                  "--saturation": "saturation"}
 
 
 def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
     from ..batch import REPORT_NAME, TASKS
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
-    from .options import add_output_options
+    from .options import add_camera_options, add_output_options
 
     batch = sub.add_parser(
         "batch", formatter_class=formatter, help="run a task on every image of a folder, "
@@ -57,6 +60,7 @@ def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
     batch.add_argument("--lam", type=float, default=None, help="deconv, deblur: prior weight")
     batch.add_argument("--max-iter", type=int, default=None, dest="max_iter",
                        help="deconv: HQS iterations")
+    add_camera_options(batch, kernel=True, batch=True)
     batch.add_argument("--workers", type=int, default=2,
                        help="worker processes of the local cluster (one thread each)")
     batch.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -90,7 +94,10 @@ def _task(args):
     if args.max_iter is not None and args.max_iter < 1:
         raise InvalidArgumentError("--max-iter", "an integer >= 1", args.max_iter)
     deconv = {k: v for k, v in (("prior", args.prior), ("lam", args.lam),
-                                ("max_iter", args.max_iter)) if v is not None}
+                                ("max_iter", args.max_iter),
+                                ("tone_curve", args.tone_curve)) if v is not None}
+    if args.saturation is not None:
+        deconv["saturation"] = parse_saturation(args.saturation)
     if args.task == "deconv":
         if args.kernel is None:
             raise InvalidArgumentError("--kernel", "a kernel file or folder for --task deconv")
@@ -105,9 +112,11 @@ def _task(args):
         if size is None:
             raise InvalidArgumentError("--kernel-size", "N or H W for --task deblur")
         check_kernel_size(size)
-        options = {"prior": deconv.pop("prior")} if "prior" in deconv else {}
+        options = {k: deconv[k] for k in ("prior", "tone_curve", "saturation") if k in deconv}
         if "lam" in deconv:
             options["deconvolve_options"] = {"lam": deconv["lam"]}
+        if args.kernel_tone_curve not in (None, "linear"):
+            options["kernel_options"] = {"tone_curve": args.kernel_tone_curve}
         return BatchTask("deblur", {"kernel_size": size[0] if len(size) == 1 else tuple(size),
                                     **options})
     if args.task == "denoise":

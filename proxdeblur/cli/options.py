@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_output_options", "add_camera_options", "camera_options"]
+__all__ = ["add_output_options", "add_camera_options", "camera_options", "parse_saturation"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -16,40 +16,51 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
 
 
-def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False) -> None:
+def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False,
+                       batch: bool = False) -> None:
     """--tone-curve and --saturation (and with ``kernel`` --kernel-tone-curve): how the
     file's values relate to the blurred light (:mod:`proxdeblur.camera`), shared by
-    ``deconv`` and ``deblur``."""
-    parser.add_argument("--tone-curve", default="linear",
+    ``deconv``, ``deblur`` and ``batch`` (``batch``: no default, so that an option given
+    to a task it does not belong to can be told from one left alone)."""
+    prefix = "deconv, deblur: " if batch else ""
+    parser.add_argument("--tone-curve", default=None if batch else "linear",
                         choices=("auto", "srgb", "gamma2.2", "linear"),
-                        help="the file's tone curve, which the deconvolution undoes to remove "
-                        "the blur in linear light; linear: the values as stored; auto: srgb "
-                        "for JPEG input, linear otherwise")
+                        help=prefix + "the file's tone curve, which the deconvolution undoes "
+                        "to remove the blur in linear light; linear: the values as stored; "
+                        "auto: srgb for JPEG input, linear otherwise")
     if kernel:
-        parser.add_argument("--kernel-tone-curve", default="linear",
+        parser.add_argument("--kernel-tone-curve", default=None if batch else "linear",
                             choices=("srgb", "gamma2.2", "linear"),
-                            help="the tone curve the kernel estimate undoes; linear: it works "
-                            "on the values as stored (more reliable on real photographs)")
-    parser.add_argument("--saturation", default="0.98", metavar="LEVEL|none",
-                        help="clip level: pixels at or above it (any channel) and their "
-                        "neighbours are left out of the data terms; none: every pixel counts")
+                            help=("deblur: " if batch else "") + "the tone curve the kernel "
+                            "estimate undoes; linear: it works on the values as stored (more "
+                            "reliable on real photographs)")
+    parser.add_argument("--saturation", default=None if batch else "0.98",
+                        metavar="LEVEL|none",
+                        help=prefix + "clip level: pixels at or above it (any channel) and "
+                        "their neighbours are left out of the data terms; none: every pixel "
+                        "counts" + (" (default 0.98)" if batch else ""))
+
+
+def parse_saturation(text: str) -> float | None:
+    """``--saturation``'s value: a clip level in (0, 1], or None for ``none``."""
+    from ..errors import InvalidArgumentError
+
+    if text.lower() == "none":
+        return None
+    try:
+        saturation = float(text)
+    except ValueError:
+        saturation = -1.0
+    if not 0 < saturation <= 1:
+        raise InvalidArgumentError("--saturation", "a clip level in (0, 1] or none", repr(text))
+    return saturation
 
 
 def camera_options(args) -> dict:
     """``deconvolve``/``deblur`` keywords of ``--tone-curve`` and ``--saturation`` for the
     input file ``args.input`` (validated: an error names the option)."""
     from ..deblurring import source_tone_curve
-    from ..errors import InvalidArgumentError
 
-    if args.saturation.lower() == "none":
-        saturation = None
-    else:
-        try:
-            saturation = float(args.saturation)
-        except ValueError:
-            saturation = -1.0
-        if not 0 < saturation <= 1:
-            raise InvalidArgumentError("--saturation", "a clip level in (0, 1] or none",
-                                       repr(args.saturation))
+    saturation = parse_saturation(args.saturation)
     curve = source_tone_curve(args.input) if args.tone_curve == "auto" else args.tone_curve
     return {"tone_curve": None if curve == "linear" else curve, "saturation": saturation}
