@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from _report import print_and_record
@@ -65,10 +66,12 @@ def train_arms(arms: list[str], args) -> None:
                                        env={**os.environ, "OMP_NUM_THREADS": "1"},
                                        preexec_fn=lambda c=core: os.sched_setaffinity(0, {c}))
             running.append((arm, core, process))
-        arm, _, process = running[0]
-        if process.wait() != 0:
-            raise SystemExit(f"{arm}: training failed, see {args.out / (slug(arm) + '.train.log')}")
-        running.pop(0)
+        time.sleep(5)
+        for entry in [e for e in running if e[2].poll() is not None]:
+            running.remove(entry)
+            if entry[2].returncode != 0:
+                raise SystemExit(f"{entry[0]}: training failed, see "
+                                 f"{args.out / (slug(entry[0]) + '.train.log')}")
 
 
 def slug(arm: str) -> str:
