@@ -22,6 +22,8 @@ BUNDLED: dict[str, dict] = {
                       "sha256": "913fd07b97f40b4c213b837af0b8d29c4c50d5c247e8177b24f4913d6db51578"},
     "dmphn": {"file": "dmphn_gray.pt", "role": "restorer",
               "sha256": "011859d69742531326e586d29e91dd7800d81f0d162acbcab9bbc63c19525ea8"},
+    "biskip": {"file": "biskip_gray.pt", "role": "restorer",
+               "sha256": "c7fa7b97e15e0b11be297fa03390f79b16b7f1165f018778629c869eca960ed3"},
     "golf_n1": {"file": "golf_n1.pt", "role": "restorer",
                 "sha256": "75c78ccc7a28a158f6d4e047946f7bd4387428c83f48f465a1c3ef24f99731f6"},
     "golf_n2": {"file": "golf_n2.pt", "role": "gradient",

@@ -117,7 +117,7 @@ def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
     dmphn.add_argument("--stacks", type=int, default=None, help="networks chained: Stack(n)")
     dmphn.add_argument("--loss", choices=("l1", "l2"), default=None,
                        help="content loss (default l1)")
-    biskip = parser.add_argument_group("biskip (initial --lr 5e-4)")
+    biskip = parser.add_argument_group("biskip (initial --lr 1e-4, the paper's)")
     biskip.add_argument("--scheme", default=None,
                         help="Table 1's training scheme: S (self-paced), A (WGAN-GP), 1 or 2 "
                         "(pixel loss), P (perceptual), in that order (default SA1P)")
@@ -135,7 +135,7 @@ def add_restorer_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
 RESTORER_OPTIONS = {
     "dmphn": {"width": 16, "levels": "1,2,4", "stacks": 1, "loss": "l1", "lr": 1e-3},
     "biskip": {"scheme": "SA1P", "variant": "BS", "depth": 4, "rounds": 10,
-               "perceptual": "dncnn", "lr": 5e-4},
+               "perceptual": "dncnn", "lr": 1e-4},
 }
 
 

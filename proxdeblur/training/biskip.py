@@ -143,7 +143,7 @@ class _GeneratorLoss:
 def train_biskip(data, out, *, scheme: str = "SA1P", variant: str = "BS", depth: int = DEPTH,
                  widths=None, skip_widths=None, batch: int = 8, patch: int = 128, perceptual: str = "dncnn",
                  rounds: int = ROUNDS, critic_width: int = 32, critic_lr: float | None = None,
-                 iterations: int = 20000, max_minutes: float = 120.0, lr: float = 5e-4,
+                 iterations: int = 20000, max_minutes: float = 120.0, lr: float = 1e-4,
                  seed: int = 0, holdout: int = 8, validate_every: int = 250,
                  checkpoint_every: int = 100, checkpoint: Path | None = None,
                  progress: bool = True, precision: str = "bf16", clip: float = 0.0,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..blind.estimate import LUMINANCE
 from ..errors import InvalidArgumentError
 from ..io import IMAGE_SUFFIXES, read_image
 
@@ -13,7 +14,8 @@ __all__ = ["load_folder", "load_split", "PatchSampler"]
 
 
 def load_folder(folder, gray: bool = True) -> list[np.ndarray]:
-    """Every image of ``folder`` (sorted by name) as float32 in [0, 1]."""
+    """Every image of ``folder`` (sorted by name) as float32 in [0, 1]; colour images
+    taken to gray with the library's luminance weights (:data:`~..blind.estimate.LUMINANCE`)."""
     folder = Path(folder)
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not paths:
@@ -23,7 +25,7 @@ def load_folder(folder, gray: bool = True) -> list[np.ndarray]:
     for path in paths:
         image = read_image(path)
         if gray and image.ndim == 3:
-            image = image @ np.array([0.2125, 0.7154, 0.0721])
+            image = image @ LUMINANCE
         images.append(image.astype(np.float32))
     return images
 
