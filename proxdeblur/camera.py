@@ -55,6 +55,14 @@ def _odd_curve(values, curve: str, srgb, power: float) -> np.ndarray:
     return np.copysign(a ** power if curve == "gamma2.2" else srgb(a), v)
 
 
+#: sRGB's breakpoint in encoded values (IEC 61966-2-1) and the same point in linear light.
+#: The standard rounds the latter to 0.0031308; between that and 0.04045/12.92 the two
+#: pieces disagree by 3e-8, so the linear breakpoint is taken as the encoded one's image
+#: and the pair of curves inverts each other exactly.
+SRGB_KNEE = 0.04045
+SRGB_LINEAR_KNEE = SRGB_KNEE / 12.92
+
+
 def to_linear(image, curve: str = "srgb") -> np.ndarray:
     """Encoded values on [0, 1] to linear light: the inverse of :func:`from_linear`.
 
@@ -63,14 +71,15 @@ def to_linear(image, curve: str = "srgb") -> np.ndarray:
     the round trip is exact everywhere.
     """
     return _odd_curve(image, curve, lambda a: np.where(
-        a <= 0.04045, a / 12.92, ((a + 0.055) / 1.055) ** 2.4), 2.2)
+        a <= SRGB_KNEE, a / 12.92, ((a + 0.055) / 1.055) ** 2.4), 2.2)
 
 
 def from_linear(image, curve: str = "srgb") -> np.ndarray:
-    """Linear light to encoded values: sRGB ``12.92 x`` up to 0.0031308, else
-    ``1.055 x^(1/2.4) − 0.055`` (odd extension outside [0, 1], see :func:`to_linear`)."""
+    """Linear light to encoded values: sRGB ``12.92 x`` up to 0.04045/12.92 (the standard's
+    0.0031308, ``SRGB_LINEAR_KNEE``), else ``1.055 x^(1/2.4) − 0.055`` (odd extension
+    outside [0, 1], see :func:`to_linear`)."""
     return _odd_curve(image, curve, lambda a: np.where(
-        a <= 0.0031308, 12.92 * a, 1.055 * a ** (1 / 2.4) - 0.055), 1 / 2.2)
+        a <= SRGB_LINEAR_KNEE, 12.92 * a, 1.055 * a ** (1 / 2.4) - 0.055), 1 / 2.2)
 
 
 def clipped_pixels(image, level: float = CLIP_LEVEL, margin: int = CLIP_MARGIN) -> np.ndarray:
