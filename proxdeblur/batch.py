@@ -57,7 +57,7 @@ class BatchTask:
     single-image commands add for a file: ``deconv`` and ``deblur`` take a JPEG's error
     floor (:func:`~proxdeblur.deblurring.source_deconvolve_options`,
     :func:`~proxdeblur.deblurring.source_kernel_options`) unless the options set it, and
-    ``tone_curve="auto"`` is each file's :func:`~proxdeblur.deblurring.source_tone_curve`.
+    ``tone_curve="auto"`` is each file's curve (:func:`~proxdeblur.deblurring.tone_curve_for`).
     """
 
     name: str
@@ -124,12 +124,9 @@ def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:
     """Apply the task to one image."""
     options = dict(task.options)
     if task.name in ("deconv", "deblur"):
-        from .deblurring import source_deconvolve_options, source_tone_curve
+        from .deblurring import source_deconvolve_options, tone_curve_for
 
-        if options.get("tone_curve") == "auto":
-            options["tone_curve"] = source_tone_curve(source)
-        if options.get("tone_curve") == "linear":
-            options["tone_curve"] = None
+        options["tone_curve"] = tone_curve_for(options.get("tone_curve"), source)
         floor = source_deconvolve_options(source)
     if task.name == "deconv":
         from .deconvolution import deconvolve

@@ -35,7 +35,7 @@ from .errors import InvalidArgumentError
 from .safeguard import HarmCheck, check_restoration
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options",
-           "source_deconvolve_options", "source_tone_curve"]
+           "source_deconvolve_options", "source_tone_curve", "tone_curve_for"]
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 #: The noise floor of the safeguard's first fallback: a prior weight about five times a
@@ -79,6 +79,13 @@ def source_tone_curve(path) -> str:
     ``benchmarks/realistic.py`` and rang around the light streaks of Lai et al.'s night
     photographs (``docs/real_photographs.md``)."""
     return "srgb" if _is_jpeg(path) else "linear"
+
+
+def tone_curve_for(name: str | None, path) -> str | None:
+    """The ``tone_curve`` keyword that a requested curve means for the file ``path``:
+    ``"auto"`` is :func:`source_tone_curve`, ``"linear"`` (the values as stored) None."""
+    curve = source_tone_curve(path) if name == "auto" else name
+    return None if curve == "linear" else curve
 
 
 class BlindDeblurWarning(UserWarning):

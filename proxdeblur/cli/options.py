@@ -59,8 +59,7 @@ def parse_saturation(text: str) -> float | None:
 def camera_options(args) -> dict:
     """``deconvolve``/``deblur`` keywords of ``--tone-curve`` and ``--saturation`` for the
     input file ``args.input`` (validated: an error names the option)."""
-    from ..deblurring import source_tone_curve
+    from ..deblurring import tone_curve_for
 
-    saturation = parse_saturation(args.saturation)
-    curve = source_tone_curve(args.input) if args.tone_curve == "auto" else args.tone_curve
-    return {"tone_curve": None if curve == "linear" else curve, "saturation": saturation}
+    return {"tone_curve": tone_curve_for(args.tone_curve, args.input),
+            "saturation": parse_saturation(args.saturation)}
