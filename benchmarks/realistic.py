@@ -32,6 +32,8 @@ Configurations (``--configs``):
 * ``linear`` — and the deconvolution in linear light (``--tone-curve srgb``);
 * ``linear-kernel`` — and the kernel estimated in linear light too
   (``--kernel-tone-curve srgb``);
+* ``linear-estimate`` — ``default`` with the kernel estimated in linear light and the
+  deconvolution on the stored values (``--kernel-tone-curve srgb`` alone);
 * ``fallback`` — ``default`` with the do-no-harm check's fallbacks
   (``--safeguard fallback``, :mod:`proxdeblur.safeguard`). Its rows record the
   check's verdict on the first restoration (``default``'s), so that beside
@@ -63,6 +65,7 @@ CONFIGS = {
     "default": ({}, {"min_noise": 0.01}, {}),
     "linear": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {"safeguard": "off"}),
     "linear-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
+    "linear-estimate": ({"tone_curve": "srgb"}, {"min_noise": 0.01}, {}),
     "fallback": ({}, {"min_noise": 0.01}, {"safeguard": "fallback"}),
 }
 

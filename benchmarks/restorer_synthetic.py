@@ -60,7 +60,7 @@ def cases(data: Path, count: int, which=HELD_OUT) -> list[dict]:
     from scipy.signal import fftconvolve
 
     from proxdeblur import io
-    from proxdeblur.blind.estimate import LUMINANCE
+    from proxdeblur.camera import LUMINANCE
     from proxdeblur.training.pairs import kernel_bank
 
     folder, images, size, seed_base, bank_seed = which

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from .blind.estimate import LUMINANCE
-from .camera import CLIP_LEVEL
+from .camera import CLIP_LEVEL, LUMINANCE
 from .noise import estimate_noise
 from .operators import Convolution
 

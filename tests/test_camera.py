@@ -10,6 +10,7 @@ from proxdeblur.camera import (
     TONE_CURVES,
     capture,
     clipped_pixels,
+    contrast_gain,
     from_linear,
     jpeg,
     to_linear,
@@ -90,3 +91,32 @@ def test_capture_without_noise_or_compression_is_the_encoded_blur_of_the_linear_
 def test_jpeg_quality_is_checked():
     with pytest.raises(InvalidArgumentError, match="^quality:"):
         jpeg(np.zeros((8, 8)), 100)
+
+
+def test_contrast_gain_restores_the_encoded_gradient_energy_and_never_attenuates():
+    rng = np.random.default_rng(3)
+    dark = 0.05 + 0.25 * rng.random((40, 50))  # a dim scene as stored
+    linear = to_linear(dark, "srgb")
+    gain = contrast_gain(dark, linear)
+    assert gain > 2  # dark values lose most of their contrast in linear light
+    energy = [np.sum(np.diff(a, axis=0) ** 2) + np.sum(np.diff(a, axis=1) ** 2)
+              for a in (dark, gain * linear)]
+    assert energy[1] == pytest.approx(energy[0], rel=1e-9)
+    bright = 0.6 + 0.4 * rng.random((40, 50))
+    assert contrast_gain(bright, to_linear(bright, "srgb")) == 1.0  # floor: no attenuation
+    assert contrast_gain(dark, np.full_like(dark, 0.2)) == 1.0  # flat: nothing to match
+
+
+@settings(max_examples=30, deadline=None)
+@given(scale=st.floats(min_value=1e-3, max_value=1e3))
+def test_contrast_gain_is_inverse_to_the_linear_image_scale(scale):
+    rng = np.random.default_rng(4)
+    encoded = 0.3 * rng.random((16, 16))
+    linear = to_linear(encoded, "srgb")
+    unscaled = contrast_gain(encoded, linear)  # > 1: a dark image
+    assert contrast_gain(encoded, scale * linear) == pytest.approx(max(1.0, unscaled / scale))
+
+
+def test_contrast_gain_needs_matching_gray_images():
+    with pytest.raises(InvalidArgumentError, match="linear"):
+        contrast_gain(np.zeros((8, 8)), np.zeros((8, 9)))

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from .._fft import fast_len
 from .._validation import as_image
-from ..camera import clipped_pixels, to_linear
+from ..camera import LUMINANCE, clipped_pixels, contrast_gain, to_linear
 from ..errors import InvalidArgumentError
 from ..kernels import centre_kernel, clean_kernel, heaviest_window, place_kernel, soften_kernel
 from ..noise import estimate_noise
@@ -59,8 +59,6 @@ CLIPPED_SHARE = 0.005
 #: A level whose clipped-pixel map (grown by the pyramid's downscaling) would leave less
 #: than this share of its pixels in the kernel fit is fitted on every pixel instead.
 MIN_TRUSTED = 0.5
-#: Rec. 709 luminance weights: a colour image's kernel is estimated on its luminance.
-LUMINANCE = np.array([0.2125, 0.7154, 0.0721])
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,9 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
         clipped = None
     widely_clipped = clipped is not None and clipped.mean() >= CLIPPED_SHARE
     y = luminance(encoded if kopts.tone_curve is None else to_linear(encoded, kopts.tone_curve))
+    gain = (contrast_gain(luminance(encoded), y)
+            if kopts.tone_curve is not None and kopts.match_contrast else 1.0)
+    y = y * gain if gain != 1.0 else y
     del encoded
     ksize = kernel_support(kernel_size, y.shape)
     noise = schedule.noise
@@ -215,7 +216,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     if search != ksize:
         kernel = heaviest_window(kernel, ksize)
     estimate.kernel = kernel
-    estimate.latent = latent.picture(y.shape)
+    estimate.latent = latent.picture(y.shape) / gain
     estimate.collapsed, estimate.converged, estimate.warnings = diagnose_kernel(
         kernel, change, pyramid.settled_change)
     estimate.seconds = time.perf_counter() - start - paused

@@ -161,6 +161,13 @@ class KernelOptions:
         the image taken to linear light, where the blur happened (:mod:`proxdeblur.camera`;
         on a gamma-encoded synthetic blur the kernel's similarity to the truth falls from
         0.92 to 0.57 without it, ``docs/real_photographs.md``). None: as stored.
+    match_contrast : bool
+        With ``tone_curve``, scale the linear-light luminance so that its gradients'
+        root mean square is at least the stored image's
+        (:func:`~proxdeblur.camera.contrast_gain`): the estimate's weights are set for
+        encoded images, and a dark photograph's linear-light gradients are several
+        times weaker, so that fixed weights would erase its content. Never a gain
+        below 1: a bright image keeps its linear-light scale.
     """
 
     eta: float = 1.5e-4
@@ -177,6 +184,7 @@ class KernelOptions:
     refine_lam: float = 3e-4
     saturation: float | None = CLIP_LEVEL
     tone_curve: str | None = None
+    match_contrast: bool = True
 
     def __post_init__(self):
         check_positive(self.eta, "eta", allow_zero=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..blind.estimate import LUMINANCE
+from ..camera import LUMINANCE
 from ..errors import InvalidArgumentError
 from ..io import IMAGE_SUFFIXES, read_image
 
@@ -15,7 +15,7 @@ __all__ = ["load_folder", "load_split", "PatchSampler"]
 
 def load_folder(folder, gray: bool = True) -> list[np.ndarray]:
     """Every image of ``folder`` (sorted by name) as float32 in [0, 1]; colour images
-    taken to gray with the library's luminance weights (:data:`~..blind.estimate.LUMINANCE`)."""
+    taken to gray with the library's luminance weights (:data:`~proxdeblur.camera.LUMINANCE`)."""
     folder = Path(folder)
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not paths:
