@@ -35,7 +35,8 @@ Configurations (``--configs``):
 * ``linear-estimate`` — ``default`` with the kernel estimated in linear light and the
   deconvolution on the stored values (``--kernel-tone-curve srgb`` alone);
 * ``fallback`` — ``default`` with the do-no-harm check's fallbacks
-  (``--safeguard fallback``, :mod:`proxdeblur.safeguard`). Its rows record the
+  (``--safeguard fallback``, :mod:`proxdeblur.safeguard`; the check then also
+  compares the kernel with a wider search's). Its rows record the
   check's verdict on the first restoration (``default``'s), so that beside
   ``default`` they give the check's hit and false-alarm rates.
 """
@@ -133,7 +134,8 @@ def run_case(args) -> list[dict]:
             "worse_than_input": bool(psnr < blurred_psnr), "seconds": seconds,
             "suspicious": None if info.check is None else info.check.suspicious,
             "check": None if info.check is None else {
-                "ringing": info.check.ringing, "residual": info.check.residual},
+                "ringing": info.check.ringing, "residual": info.check.residual,
+                "agreement": info.check.agreement},
             "fallback": info.fallback})
     return rows
 

@@ -23,8 +23,9 @@ from scipy import ndimage
 
 from .errors import InvalidArgumentError
 
-__all__ = ["LUMINANCE", "TONE_CURVES", "to_linear", "from_linear", "clipped_pixels", "CLIP_LEVEL",
-           "CLIP_MARGIN", "Capture", "capture", "contrast_gain", "jpeg"]
+__all__ = ["LUMINANCE", "TONE_CURVES", "check_clip_level", "check_tone_curve", "to_linear",
+           "from_linear", "clipped_pixels", "CLIP_LEVEL", "CLIP_MARGIN", "Capture", "capture",
+           "contrast_gain", "jpeg"]
 
 #: Rec. 709 luminance weights: a colour image's kernel is estimated on its luminance, and
 #: colour training images are taken to gray with them.
@@ -46,6 +47,24 @@ def _curve(name) -> str:
     if name not in TONE_CURVES:
         raise InvalidArgumentError("tone_curve", f"one of {TONE_CURVES}", repr(name))
     return name
+
+
+def check_tone_curve(name, argument: str = "tone_curve"):
+    """``name`` if it is one of :data:`TONE_CURVES` or None, else an error naming ``argument``."""
+    if name is not None and name not in TONE_CURVES:
+        raise InvalidArgumentError(argument, f"one of {TONE_CURVES} or None", repr(name))
+    return name
+
+
+def check_clip_level(level, argument: str = "saturation"):
+    """``level`` as a float if it is a clip level in (0, 1], None if None, else an error
+    naming ``argument``."""
+    if level is None:
+        return None
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.number)) \
+            or not 0 < level <= 1:
+        raise InvalidArgumentError(argument, "a clip level in (0, 1] or None", level)
+    return float(level)
 
 
 def _odd_curve(values, curve: str, srgb, power: float) -> np.ndarray:
@@ -103,7 +122,7 @@ def clipped_pixels(image, level: float = CLIP_LEVEL, margin: int = CLIP_MARGIN) 
     if y.ndim not in (2, 3):
         raise InvalidArgumentError("image", "a gray (H, W) or colour (H, W, C) image",
                                    f"shape {y.shape}")
-    if not 0 < float(level) <= 1:
+    if check_clip_level(level) is None:
         raise InvalidArgumentError("saturation", "a clip level in (0, 1]", level)
     if int(margin) != margin or margin < 0:
         raise InvalidArgumentError("margin", "a whole number of pixels >= 0", margin)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import as_image, as_kernel, check_int, check_positive
-from .camera import CLIP_LEVEL, TONE_CURVES, from_linear, to_linear
+from .camera import CLIP_LEVEL, check_clip_level, check_tone_curve, from_linear, to_linear
 from .errors import InvalidArgumentError
 from .fidelity import Weighted, data_weights, filled
 from .noise import estimate_noise
@@ -210,11 +210,8 @@ def _checked(prior, lam, p, boundary, max_iter, rho, cg_max_iter, noise=None,
              saturation=None, tone_curve=None, min_noise=0.0):
     """:func:`deconvolve`'s arguments that do not depend on the image, checked:
     ``(plug_and_play, max_iter, cg_max_iter, (rho_first, rho_last))``."""
-    if saturation is not None and not (isinstance(saturation, (int, float, np.number))
-                                       and 0 < saturation <= 1):
-        raise InvalidArgumentError("saturation", "a clip level in (0, 1] or None", saturation)
-    if tone_curve is not None and tone_curve not in TONE_CURVES:
-        raise InvalidArgumentError("tone_curve", f"one of {TONE_CURVES} or None", repr(tone_curve))
+    check_clip_level(saturation)
+    check_tone_curve(tone_curve)
     if noise is not None and not (np.isfinite(noise) and noise >= 0):
         raise InvalidArgumentError("noise", "a finite number >= 0 (or None: estimated)", noise)
     if not (isinstance(min_noise, (int, float, np.number)) and np.isfinite(min_noise)

@@ -9,6 +9,8 @@ from proxdeblur.camera import (
     CLIP_LEVEL,
     TONE_CURVES,
     capture,
+    check_clip_level,
+    check_tone_curve,
     clipped_pixels,
     contrast_gain,
     from_linear,
@@ -120,3 +122,13 @@ def test_contrast_gain_is_inverse_to_the_linear_image_scale(scale):
 def test_contrast_gain_needs_matching_gray_images():
     with pytest.raises(InvalidArgumentError, match="linear"):
         contrast_gain(np.zeros((8, 8)), np.zeros((8, 9)))
+
+
+def test_clip_level_and_tone_curve_checks_name_the_argument():
+    assert check_clip_level(np.float32(0.5)) == 0.5 and check_clip_level(None) is None
+    for bad in (0, 1.5, True, "0.9", float("nan")):
+        with pytest.raises(InvalidArgumentError, match="^kernel_saturation:"):
+            check_clip_level(bad, "kernel_saturation")
+    assert check_tone_curve("srgb") == "srgb" and check_tone_curve(None) is None
+    with pytest.raises(InvalidArgumentError, match="^--tone-curve:.*rec709"):
+        check_tone_curve("rec709", "--tone-curve")

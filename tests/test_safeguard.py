@@ -5,7 +5,13 @@ import pytest
 
 from proxdeblur import Convolution, deconvolve
 from proxdeblur.kernels import motion_kernel
-from proxdeblur.safeguard import RESIDUAL_LIMIT, RINGING_LIMIT, check_restoration
+from proxdeblur.safeguard import (
+    AGREEMENT_LIMIT,
+    AGREEMENT_MARGIN,
+    RESIDUAL_LIMIT,
+    RINGING_LIMIT,
+    check_restoration,
+)
 
 
 def _blurred_scene():
@@ -32,6 +38,19 @@ def test_check_is_quiet_on_the_right_kernel_and_fires_on_a_wrong_one():
     wrong = check_restoration(blurred, deconvolve(blurred, wrong_kernel), wrong_kernel)
     assert wrong.suspicious and wrong.reasons
     assert wrong.residual > right.residual and wrong.ringing > right.ringing
+
+
+def test_check_fires_when_a_wider_search_disagrees_with_the_kernel():
+    blurred, kernel = _blurred_scene()
+    restored = deconvolve(blurred, kernel)
+    unmeasured = check_restoration(blurred, restored, kernel)
+    assert np.isnan(unmeasured.agreement) and not unmeasured.suspicious
+    padded = np.pad(kernel, 5)  # the same kernel found in a wider window
+    agreeing = check_restoration(blurred, restored, kernel, second_kernel=padded)
+    assert agreeing.agreement == pytest.approx(1.0) and not agreeing.suspicious
+    other = check_restoration(blurred, restored, kernel, second_kernel=np.pad(_wrong(kernel), 5))
+    assert other.agreement < AGREEMENT_LIMIT and other.suspicious
+    assert other.reasons == [r for r in other.reasons if "wider search" in r]
 
 
 def test_identity_restoration_is_not_suspicious():
@@ -70,6 +89,34 @@ def test_deblur_falls_back_when_the_check_fires(monkeypatch):
         np.testing.assert_array_equal(guarded, blurred)
     else:
         assert not np.array_equal(guarded, unguarded)
+
+
+def test_deblur_returns_the_input_when_the_wider_search_disagrees(monkeypatch):
+    """Under safeguard="fallback" the kernel is estimated again with a support wider by
+    AGREEMENT_MARGIN; two kernels that disagree make deblur return the input, since a
+    stronger prior cannot mend the kernel. The default does not pay for the second
+    estimate."""
+    import proxdeblur.deblurring as deblurring
+    from proxdeblur import deblur
+
+    blurred, kernel = _blurred_scene()
+    real, sizes = deblurring.estimate_kernel, []
+
+    def estimate(image, size, **options):
+        sizes.append(size)
+        _, info = real(image, size, max_iter=1, settle_max_iter=0, **options)
+        return (kernel if len(sizes) == 1 else np.pad(_wrong(kernel), 5)), info
+
+    monkeypatch.setattr(deblurring, "estimate_kernel", estimate)
+    with pytest.warns(deblurring.BlindDeblurWarning, match="wider search"):
+        guarded, found, info = deblur(blurred, 15, safeguard="fallback")
+    assert sizes == [15, (15 + AGREEMENT_MARGIN,) * 2]
+    np.testing.assert_array_equal(found, kernel)
+    assert info.check.agreement < AGREEMENT_LIMIT and info.fallback == "input"
+    np.testing.assert_array_equal(guarded, blurred)
+    sizes.clear()
+    _, _, info = deblur(blurred, 15, warn=False)  # "report": one estimate, no agreement
+    assert len(sizes) == 1 and np.isnan(info.check.agreement)
 
 
 def test_cli_deblur_reports_the_check(tmp_path, capsys):

@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from .._validation import check_in_range, check_int, check_positive
-from ..camera import CLIP_LEVEL, TONE_CURVES
+from ..camera import CLIP_LEVEL, check_clip_level, check_tone_curve
 from ..errors import InvalidArgumentError
 
 __all__ = ["PyramidOptions", "ScheduleOptions", "KernelOptions", "EstimateOptions",
@@ -196,13 +196,8 @@ class KernelOptions:
         check_positive(self.edge_ratio, "edge_ratio", allow_zero=True)
         check_int(self.refine, "refine", minimum=0)
         check_positive(self.refine_lam, "refine_lam")
-        if self.saturation is not None and not (
-                isinstance(self.saturation, (int, float)) and 0 < self.saturation <= 1):
-            raise InvalidArgumentError("saturation", "a clip level in (0, 1] or None",
-                                       self.saturation)
-        if self.tone_curve is not None and self.tone_curve not in TONE_CURVES:
-            raise InvalidArgumentError("tone_curve", f"one of {TONE_CURVES} or None",
-                                       repr(self.tone_curve))
+        check_clip_level(self.saturation)
+        check_tone_curve(self.tone_curve)
 
 
 @dataclass(frozen=True)

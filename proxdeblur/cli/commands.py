@@ -219,8 +219,10 @@ def run_deblur(args) -> int:
         if info.check is not None:
             verdict = {None: "kept", "stronger-prior": "restored again with a stronger prior",
                        "input": "the input kept"}[info.fallback]
+            agreement = ("" if np.isnan(info.check.agreement)
+                         else f", kernel agreement {info.check.agreement:.2f}")
             print(f"do-no-harm check: ringing {info.check.ringing:.2f}, residual "
-                  f"{info.check.residual:.2f} noise levels: {verdict}")
+                  f"{info.check.residual:.2f} noise levels{agreement}: {verdict}")
     return 0
 
 

@@ -136,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="prior weight of the final non-blind step; None: deconv's")
     deblur.add_argument("--safeguard", choices=("report", "fallback", "off"), default="report",
                         help="the do-no-harm check of the restoration: report its verdict, "
-                        "also fall back to a stronger prior (then the input) when it fires, "
-                        "or skip it")
+                        "also compare the kernel with a wider search's and fall back to a "
+                        "stronger prior (then the input) when it fires, or skip it")
     add_camera_options(deblur, kernel=True)
     add_output_options(deblur)
     deblur.set_defaults(run=run_deblur)
