@@ -179,6 +179,7 @@ def test_missing_extra_is_one_line(folder, monkeypatch, capsys):
     (["--task", "deconv", "--kernel", "k.npy", "--saturation", "2"], "--saturation"),
     (["--task", "deconv", "--kernel", "k.npy", "--kernel-tone-curve", "srgb"],
      "--kernel-tone-curve"),
+    (["--task", "deconv", "--kernel", "k.npy", "--safeguard", "fallback"], "--safeguard"),
 ])
 def test_cli_names_the_bad_option(folder, capsys, argv, option, monkeypatch):
     monkeypatch.chdir(folder)
@@ -231,3 +232,27 @@ def test_a_jpeg_folder_is_restored_as_the_single_image_command_restores_it(tmp_p
         progress=False)
     assert plain[0]["status"] == "done"
     assert np.abs(io.read_image(tmp_path / "plain" / "photo.png") - single).max() > 2 / 255
+
+
+def test_batch_deblur_takes_the_safeguard_as_deblur_does(tmp_path, camera_small, client):
+    """``--safeguard fallback`` reaches deblur: the folder's result is deblur's with it."""
+    from proxdeblur import deblur
+    from proxdeblur.cli.batch import _task
+    from proxdeblur.cli.parser import build_parser
+
+    (tmp_path / "in").mkdir()
+    blurred = np.clip(fftconvolve(camera_small, motion_kernel(7), mode="same"), 0, 1)
+    io.write_image(tmp_path / "in" / "photo.png", blurred, bit_depth=16)
+    args = build_parser().parse_args(["batch", str(tmp_path / "in"), str(tmp_path / "out"),
+                                      "--task", "deblur", "--kernel-size", "9",
+                                      "--safeguard", "fallback"])
+    task = _task(args)
+    assert task.options["safeguard"] == "fallback"
+    records = run_batch(tmp_path / "in", tmp_path / "out", task, client=client, suffix=".tif",
+                        progress=False)
+    assert [r["status"] for r in records] == ["done"]
+    stored = io.read_image(tmp_path / "in" / "photo.png")
+    expected, _, info = deblur(stored, 9, safeguard="fallback", warn=False)
+    assert not np.isnan(info.check.agreement)  # the wider search ran
+    np.testing.assert_allclose(io.read_image(tmp_path / "out" / "photo.tif"),
+                               np.clip(expected, 0, 1), atol=1 / 65535)  # a 16-bit TIFF

@@ -24,7 +24,8 @@ __all__ = ["add_batch_parser", "run_batch_command"]
 TASK_OPTIONS = {"--kernel": ("kernel", "deconv"), "--kernel-size": ("kernel_size", "deblur"),
                 "--sigma": ("sigma", "denoise"), "--model": ("model", "restore"),
                 "--max-iter": ("max_iter", "deconv"),
-                "--kernel-tone-curve": ("kernel_tone_curve", "deblur")}
+                "--kernel-tone-curve": ("kernel_tone_curve", "deblur"),
+                "--safeguard": ("safeguard", "deblur")}
 #: Options of the deconvolving tasks (``deconv`` and ``deblur``).
 DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam", "--tone-curve": "tone_curve",
                   "--saturation": "saturation"}
@@ -60,6 +61,10 @@ def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
     batch.add_argument("--lam", type=float, default=None, help="deconv, deblur: prior weight")
     batch.add_argument("--max-iter", type=int, default=None, dest="max_iter",
                        help="deconv: HQS iterations")
+    batch.add_argument("--safeguard", choices=("report", "fallback", "off"), default=None,
+                       help="deblur: the do-no-harm check, as proxdeblur deblur --safeguard "
+                       "(fallback: a restoration that looks harmful is restored again with a "
+                       "stronger prior or kept as the input); None: deblur's")
     add_camera_options(batch, kernel=True, batch=True)
     batch.add_argument("--workers", type=int, default=2,
                        help="worker processes of the local cluster (one thread each)")
@@ -117,6 +122,8 @@ def _task(args):
             options["deconvolve_options"] = {"lam": deconv["lam"]}
         if args.kernel_tone_curve not in (None, "linear"):
             options["kernel_options"] = {"tone_curve": args.kernel_tone_curve}
+        if args.safeguard is not None:
+            options["safeguard"] = args.safeguard
         return BatchTask("deblur", {"kernel_size": size[0] if len(size) == 1 else tuple(size),
                                     **options})
     if args.task == "denoise":
