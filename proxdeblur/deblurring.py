@@ -33,7 +33,7 @@ from .blind.estimate import luminance as kernel_luminance
 from .camera import CLIP_LEVEL, to_linear
 from .deconvolution import check_arguments, deconvolve
 from .errors import InvalidArgumentError
-from .safeguard import AGREEMENT_MARGIN, HarmCheck, check_restoration
+from .safeguard import AGREEMENT_LIMIT, AGREEMENT_MARGIN, HarmCheck, check_restoration
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options",
            "source_deconvolve_options", "source_tone_curve", "tone_curve_for"]
@@ -150,10 +150,15 @@ def _safeguarded(y, restored, kernel, prior, options, info: DeblurInfo, fallback
                              "safeguard='fallback' (CLI --safeguard fallback) restores again "
                              "conservatively")
         return restored
+    if info.check.agreement < AGREEMENT_LIMIT:  # a stronger prior cannot mend the kernel
+        info.fallback = "input"
+        info.warnings.append(f"the restoration looked worse than the input ({reasons}): the "
+                             "input is returned unchanged")
+        return np.array(y, copy=True)
     floor = max(FALLBACK_NOISE, options.get("min_noise", 0.0))
     restored = deconvolve(y, kernel, prior=prior, **{**options, "min_noise": floor})
     info.fallback = "stronger-prior"
-    if _check(y, restored, kernel, options, window, second).suspicious:
+    if _check(y, restored, kernel, options, window).suspicious:
         info.fallback = "input"
         info.warnings.append(f"the restoration looked worse than the input ({reasons}), also "
                              "with a stronger prior: the input is returned unchanged")
@@ -229,9 +234,10 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
         when it fires a warning says why. ``"fallback"`` also estimates the kernel a
         second time with a support ``AGREEMENT_MARGIN`` pixels wider and counts a
         disagreement of the two as a symptom (about 1.7 times the estimate's time), and
-        when the check fires falls back: deconvolve again with the prior weight of a
-        noisier image (``FALLBACK_NOISE``), and if that too looks harmful (a
-        disagreement always does) return the input unchanged (``info.fallback``). ``"report"`` is
+        when the check fires falls back: where the kernels disagree, return the input
+        unchanged (a stronger prior cannot mend the kernel); otherwise deconvolve again
+        with the prior weight of a noisier image (``FALLBACK_NOISE``), and if that too
+        looks harmful return the input unchanged (``info.fallback``). ``"report"`` is
         the default because the guard costs time and is not yet sure: on the held-out
         realistic benchmark ``"fallback"`` took the restorations worse than their input
         from 6 of 32 to 2 (four caught by the kernels' disagreement), returned the input

@@ -38,6 +38,7 @@ def _formatter(prog):
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from ..blind import CLASSICAL_GENERATOR, EDGE_SOFTNESS, LATENT_STEP_NAMES
+    from ..deblurring import SAFEGUARD_MODES
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from ..operators import BOUNDARY_MODES
     from ..restoration import DEFAULT_RESTORER, RESTORER_NAMES
@@ -134,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "full (the whole image) or a side in pixels")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
-    deblur.add_argument("--safeguard", choices=("report", "fallback", "off"), default="report",
+    deblur.add_argument("--safeguard", choices=SAFEGUARD_MODES, default="report",
                         help="the do-no-harm check of the restoration: report its verdict, "
                         "also compare the kernel with a wider search's and fall back to a "
                         "stronger prior (then the input) when it fires, or skip it")

@@ -144,7 +144,6 @@ def test_restore_with_the_golf_optimizer_and_its_steps(files):
     assert psnr(outputs[1], outputs[0]) < 60 and psnr(outputs[3], outputs[1]) < 60
 
 
-
 def test_restore_with_the_bundled_biskip(tmp_path):
     """``--model biskip``: the bundled Bi-Skip generator through the restorer seam — the
     command's file is the library's restoration (8-bit), and it deblurs a camera crop
