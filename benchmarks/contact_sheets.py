@@ -6,7 +6,9 @@
 A fixed list of Lai et al. 2016's real photographs that covers the set's
 attributes — the three the real-photograph issue named (``car1``: a horizontal
 shake in a garage; ``Pantheon``: a lit façade at night; ``boat2``: saturated
-lamps), more saturated night scenes, text, people and nature — each run through
+lamps), more saturated night scenes (``night2``, ``night5``, ``night6``, ``street2`` and
+``car3`` with the light streaks that :func:`~proxdeblur.blind.find_light_streak` finds), text, people and
+nature — each run through
 :func:`proxdeblur.deblur` as ``proxdeblur deblur photo.jpg`` runs it, once per
 configuration of ``realistic.py`` (``baseline``: before saturation and tone
 handling; ``default``: today's command line; ``linear``: the deconvolution in
@@ -34,7 +36,9 @@ from realistic import CONFIGS
 #: name -> attributes (Lai et al.'s attribute.txt); the fixed list of the sheets.
 PHOTOGRAPHS = {
     "car1": "manmade", "Pantheon": "manmade", "boat2": "manmade",
-    "night3": "manmade saturated", "car3": "manmade saturated", "book1": "text",
+    "night3": "manmade saturated", "car3": "manmade saturated", "night2": "manmade saturated",
+    "night5": "manmade saturated", "night6": "manmade saturated",
+    "street2": "manmade saturated", "book1": "text",
     "face2": "people", "fishes": "natural", "flower": "natural",
 }
 DEFAULT_SUPPORT = 35
@@ -91,14 +95,19 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="folder for the sheets")
     parser.add_argument("--configs", default="baseline,default,linear")
     parser.add_argument("--workers", type=int, default=2, help="processes (one thread each)")
+    parser.add_argument("--names", default=None,
+                        help=f"comma-separated subset of the list; None: all of {list(PHOTOGRAPHS)}")
     args = parser.parse_args(argv)
     configs = args.configs.split(",")
     if any(c not in CONFIGS for c in configs):
         parser.error(f"--configs: choose from {list(CONFIGS)}")
+    names = list(PHOTOGRAPHS) if args.names is None else args.names.split(",")
+    if any(n not in PHOTOGRAPHS for n in names):
+        parser.error(f"--names: choose from {list(PHOTOGRAPHS)}")
     pin_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
     with Pool(args.workers) as pool:
-        rows = pool.map(sheet, [(name, args.data, args.out, configs) for name in PHOTOGRAPHS],
+        rows = pool.map(sheet, [(name, args.data, args.out, configs) for name in names],
                         chunksize=1)
     for r in rows:
         print(r["name"], r["support"], {c: round(s, 1) for c, s in r["seconds"].items()})

@@ -25,7 +25,7 @@ Configurations (``--configs``):
 
 * ``baseline`` — what ``proxdeblur deblur photo.jpg`` did before saturation and
   tone handling: the JPEG noise floor in the kernel estimate, every pixel in both
-  data terms;
+  data terms, no light streaks;
 * ``saturation`` — clipped pixels left out of the kernel fit and the deconvolution;
 * ``default`` — and the JPEG error floor in the deconvolution (``min_noise=0.01``):
   what ``proxdeblur deblur photo.jpg`` does now (the do-no-harm check only reports);
@@ -39,6 +39,8 @@ Configurations (``--configs``):
   compares the kernel with a wider search's). Its rows record the
   check's verdict on the first restoration (``default``'s), so that beside
   ``default`` they give the check's hit and false-alarm rates.
+* ``no-streaks`` — ``default`` without looking for light streaks (``--light-streaks
+  off``; none of this benchmark's daylight cases has any, ``night.py``'s have).
 """
 
 from __future__ import annotations
@@ -61,30 +63,40 @@ SPLITS = {"heldout": range(17, 49), "tuning": range(49, 69)}
 
 #: name -> (estimate_kernel options, deconvolve options, deblur keywords)
 CONFIGS = {
-    "baseline": ({"saturation": None}, {"saturation": None}, {"safeguard": "off"}),
+    "baseline": ({"saturation": None}, {"saturation": None},
+                 {"safeguard": "off", "light_streaks": False}),
     "saturation": ({}, {}, {"safeguard": "off"}),
     "default": ({}, {"min_noise": 0.01}, {}),
     "linear": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {"safeguard": "off"}),
     "linear-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
     "linear-estimate": ({"tone_curve": "srgb"}, {"min_noise": 0.01}, {}),
     "fallback": ({}, {"min_noise": 0.01}, {"safeguard": "fallback"}),
+    "no-streaks": ({}, {"min_noise": 0.01}, {"light_streaks": False}),
 }
 
 
-def cases(data: Path, count: int | None = None, split: str = "heldout") -> list[dict]:
-    """The benchmark's cases: deterministic (one generator seeded with ``SEED``)."""
+def scenes(data: Path, count: int | None = None, split: str = "heldout"):
+    """``(number, kernel, scene)`` per case of the split: the BSD68 image's centre crop
+    that a ``SIZE``-pixel frame sees through the case's kernel (the bank in turn)."""
     from proxdeblur import io
-    from proxdeblur.camera import capture
 
-    rng = np.random.default_rng(SEED)
     bank = kernels(data)
-    out = []
     for index, number in enumerate(list(SPLITS[split])[:count]):
         kernel = bank[index % len(bank)]
         image = io.read_image(data / "bsd68" / f"test{number:03d}.png")
         kh, kw = kernel.shape
         top, left = (image.shape[0] - SIZE - kh) // 2, (image.shape[1] - SIZE - kw) // 2
-        scene = image[top: top + SIZE + kh - 1, left: left + SIZE + kw - 1]
+        yield number, kernel, image[top: top + SIZE + kh - 1, left: left + SIZE + kw - 1]
+
+
+def cases(data: Path, count: int | None = None, split: str = "heldout") -> list[dict]:
+    """The benchmark's cases: deterministic (one generator seeded with ``SEED``)."""
+    from proxdeblur.camera import capture
+
+    rng = np.random.default_rng(SEED)
+    out = []
+    for number, kernel, scene in scenes(data, count, split):
+        kh, kw = kernel.shape
         settings = {"clip_fraction": float(rng.uniform(0.01, 0.04)),
                     "shot": float(rng.uniform(1e-4, 4e-4)),
                     "read": float(rng.uniform(0.002, 0.005)),

@@ -120,8 +120,26 @@ def _warm(task: BatchTask) -> None:
             pnp_denoiser(prior, ensemble=PNP_LARGE_ENSEMBLE)
 
 
-def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:
-    """Apply the task to one image."""
+def _deblur_record(info) -> dict:
+    """What :func:`~proxdeblur.deblur` decided about one photograph, for the report: its
+    warnings, the do-no-harm check and what it did, the light streak it followed."""
+    check = info.check
+    return {
+        "kernel_seconds": round(info.kernel_seconds, 4),
+        "check": None if check is None else {
+            "ringing": check.ringing, "residual": check.residual,
+            "agreement": None if np.isnan(check.agreement) else check.agreement,
+            "suspicious": check.suspicious},
+        "fallback": info.fallback,
+        "light_streak": (None if info.streak is None else
+                         {"row": info.streak.window[0].start,
+                          "column": info.streak.window[1].start,
+                          "partners": info.streak.partners}),
+        "warnings": list(info.warnings)}
+
+
+def _run(task: BatchTask, image: np.ndarray, source: Path) -> tuple[np.ndarray, dict]:
+    """Apply the task to one image: the result and what the report adds about it."""
     options = dict(task.options)
     if task.name in ("deconv", "deblur"):
         from .deblurring import source_deconvolve_options, tone_curve_for
@@ -132,7 +150,7 @@ def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:
         from .deconvolution import deconvolve
 
         return deconvolve(image, _kernel_for(options.pop("kernel"), source),
-                          **{**floor, **options})
+                          **{**floor, **options}), {}
     if task.name == "deblur":
         from .deblurring import deblur, source_kernel_options
 
@@ -140,14 +158,15 @@ def _run(task: BatchTask, image: np.ndarray, source: Path) -> np.ndarray:
         options["kernel_options"] = {**source_kernel_options(source),
                                      **options.get("kernel_options", {})}
         options["deconvolve_options"] = {**floor, **options.get("deconvolve_options", {})}
-        return deblur(image, size, warn=False, **options)[0]
+        restored, _, info = deblur(image, size, warn=False, **options)
+        return restored, {"deblur": _deblur_record(info)}
     if task.name == "denoise":
         from .denoising import denoise
 
-        return denoise(image, options.pop("sigma"), **options)
+        return denoise(image, options.pop("sigma"), **options), {}
     from .restoration import restore
 
-    return restore(image, **options)
+    return restore(image, **options), {}
 
 
 def _valid_output(target: Path, source: Path) -> bool:
@@ -185,7 +204,9 @@ def process_image(source, target, task: BatchTask, reference=None, threads: int 
     recorded as an error; ``force`` replaces either.
 
     Returns the report record: file, status, error, seconds (and psnr/ssim given
-    ``reference``, the ground-truth file). ``threads``: limit this process's numerical
+    ``reference``, the ground-truth file; for ``deblur`` also ``"deblur"``: the kernel's
+    seconds, the do-no-harm check, the fallback taken, the light streak followed and
+    the warnings, so that a folder's report says which photographs were kept as they were). ``threads``: limit this process's numerical
     threads to so many (:func:`~proxdeblur.threads.set_threads`); None leaves them.
     """
     from . import io
@@ -205,7 +226,8 @@ def process_image(source, target, task: BatchTask, reference=None, threads: int 
                                        "of this input (pass force=True to replace it)",
                                        str(target))
         image = io.read_image(source)
-        restored = _run(task, image, source)
+        restored, details = _run(task, image, source)
+        record.update(details)
         # as the single-image commands: a highlight restored beyond full scale is clipped
         io.write_image(target, np.clip(restored, 0, 1), bit_depth=bit_depth or io.bit_depth(source))
         if reference is not None:

@@ -198,7 +198,7 @@ class Capture:
 
 def capture(scene, kernel, *, rng, clip_fraction: float = 0.02, max_gain: float = 4.0,
             shot: float = 2e-4, read: float = 0.003, quality: int | None = 90,
-            curve: str = "srgb") -> Capture:
+            curve: str = "srgb", lights=None) -> Capture:
     """Photograph an encoded sharp ``scene`` through a shaking camera (a realistic test case).
 
     The scene (``(H, W)`` or ``(H, W, 3)`` on [0, 1], encoded by ``curve``) is taken to
@@ -208,7 +208,9 @@ def capture(scene, kernel, *, rng, clip_fraction: float = 0.02, max_gain: float 
     noise of variance ``shot·x + read²`` (Foi et al. 2008's model of a raw sensor);
     clipped to [0, 1]; encoded by ``curve``; rounded to 8 bits; and, unless ``quality``
     is None, JPEG-compressed at that quality. ``rng`` (a ``numpy.random.Generator``)
-    makes it reproducible.
+    makes it reproducible. ``lights`` (the scene's ``(H, W)`` shape, linear light, may
+    exceed 1) is added to the linear scene before the exposure: point lights, which a
+    shake draws as light streaks.
     """
     from .operators import Convolution
 
@@ -219,6 +221,12 @@ def capture(scene, kernel, *, rng, clip_fraction: float = 0.02, max_gain: float 
     if max_gain < 1:
         raise InvalidArgumentError("max_gain", "a gain >= 1", max_gain)
     linear = to_linear(np.clip(scene, 0, 1), curve)
+    if lights is not None:
+        lights = np.asarray(lights, dtype=np.float64)
+        if lights.shape != scene.shape[:2] or lights.min() < 0 or not np.all(np.isfinite(lights)):
+            raise InvalidArgumentError("lights", f"a non-negative map of the scene's shape "
+                                       f"{scene.shape[:2]}", lights.shape)
+        linear = linear + (lights if scene.ndim == 2 else lights[..., None])
     blur = Convolution(kernel, "valid", normalize=True)
     blurred = blur.forward(linear)
     level = float(np.quantile(blurred, 1 - clip_fraction)) if clip_fraction > 0 else 1.0

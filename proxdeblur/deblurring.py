@@ -23,7 +23,9 @@ from ._validation import as_image
 from .blind import (
     JPEG_NOISE,
     KernelEstimate,
+    LightStreak,
     estimate_kernel,
+    find_light_streak,
     informative_region,
     kernel_support,
     largest_support,
@@ -111,6 +113,8 @@ class DeblurInfo:
         What the check made :func:`deblur` do instead: ``"stronger-prior"`` (deconvolved
         again with the prior weight of noise level ``FALLBACK_NOISE``) or ``"input"`` (the input
         returned unchanged); None: the restoration stands.
+    streak : LightStreak or None
+        The light streak the estimate followed (``light_streaks``; None: none used).
     kernel_seconds, deconvolution_seconds, seconds : float
     """
 
@@ -119,6 +123,7 @@ class DeblurInfo:
     region: tuple | None = None
     check: HarmCheck | None = None
     fallback: str | None = None
+    streak: LightStreak | None = None
     kernel_seconds: float = 0.0
     deconvolution_seconds: float = 0.0
     seconds: float = 0.0
@@ -185,7 +190,7 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
            kernel_options: dict | None = None, deconvolve_options: dict | None = None,
            kernel_region="auto", tone_curve: str | None = None,
            saturation: float | None = CLIP_LEVEL, safeguard: str = "report",
-           progress: bool = False, warn: bool = True):
+           light_streaks: bool = True, progress: bool = False, warn: bool = True):
     """Remove an unknown blur from an image.
 
     Parameters
@@ -243,6 +248,11 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
         from 6 of 32 to 2 (four caught by the kernels' disagreement), returned the input
         for one good restoration (+1.7 dB lost), left the mean gain where it was (+1.10
         → +1.08 dB) and took 2.1 times as long (``docs/real_photographs.md``).
+    light_streaks : bool
+        Look for light streaks — point lights the shake drew as the kernel, agreeing
+        with each other (:func:`~proxdeblur.blind.find_light_streak`, on the whole
+        image) — and, where found, start the kernel estimate from the streak and pull
+        it towards it (``streak_weight``; ``info.streak``).
     progress : bool
         Progress bars over the pyramid levels and the final iterations.
     warn : bool
@@ -274,18 +284,26 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
     region = None if side is None else informative_region(luminance, side)
     # the colour window: the estimate finds clipped pixels in any channel
     evidence = source if region is None else source[region]
+    streak = None
+    if light_streaks:
+        streak = find_light_streak(source, kernel_size,
+                                   tone_curve=kernel_options.get("tone_curve") or "srgb")
     kernel, estimate = estimate_kernel(evidence, kernel_size, image_step=image_step,
-                                       progress=progress, **kernel_options)
+                                       progress=progress,
+                                       streak=None if streak is None else streak.kernel,
+                                       **kernel_options)
     second = None
     if safeguard == "fallback":  # the agreement of a wider search (proxdeblur.safeguard)
         wider = tuple(min(s + AGREEMENT_MARGIN, largest_support(evidence.shape))
                       for s in kernel_support(kernel_size, evidence.shape))
-        second, _ = estimate_kernel(evidence, wider, image_step=image_step, **kernel_options)
+        second, _ = estimate_kernel(evidence, wider, image_step=image_step,
+                                    streak=None if streak is None else streak.kernel,
+                                    **kernel_options)
     kernel_seconds = time.perf_counter() - start
     del luminance, evidence  # a photograph's luminance is not needed by the deconvolution
     restored = deconvolve(y, kernel, prior=prior, progress=progress, **deconvolve_options)
     info = DeblurInfo(estimate=estimate, warnings=list(estimate.warnings), region=region,
-                      kernel_seconds=kernel_seconds)
+                      kernel_seconds=kernel_seconds, streak=streak)
     if safeguard != "off":
         restored = _safeguarded(y, restored, kernel, prior, deconvolve_options, info,
                                 fallback=safeguard == "fallback", second=second)

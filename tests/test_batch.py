@@ -180,6 +180,7 @@ def test_missing_extra_is_one_line(folder, monkeypatch, capsys):
     (["--task", "deconv", "--kernel", "k.npy", "--kernel-tone-curve", "srgb"],
      "--kernel-tone-curve"),
     (["--task", "deconv", "--kernel", "k.npy", "--safeguard", "fallback"], "--safeguard"),
+    (["--task", "denoise", "--sigma", "2", "--light-streaks", "off"], "--light-streaks"),
 ])
 def test_cli_names_the_bad_option(folder, capsys, argv, option, monkeypatch):
     monkeypatch.chdir(folder)
@@ -256,3 +257,25 @@ def test_batch_deblur_takes_the_safeguard_as_deblur_does(tmp_path, camera_small,
     assert not np.isnan(info.check.agreement)  # the wider search ran
     np.testing.assert_allclose(io.read_image(tmp_path / "out" / "photo.tif"),
                                np.clip(expected, 0, 1), atol=1 / 65535)  # a 16-bit TIFF
+    # the report says what deblur decided about the photograph
+    verdict = records[0]["deblur"]
+    assert verdict["check"]["agreement"] == pytest.approx(info.check.agreement)
+    assert verdict["check"]["suspicious"] == info.check.suspicious
+    assert verdict["fallback"] == info.fallback and verdict["light_streak"] is None
+    assert verdict["warnings"] == info.warnings
+    json.dumps(records)  # the report is written as JSON
+
+
+def test_batch_report_names_the_light_streak_a_night_photograph_followed(tmp_path, client):
+    from .blind.test_streaks import SUPPORT, THREE_LIGHTS, night_scene, photograph
+
+    (tmp_path / "in").mkdir()
+    night = photograph(*night_scene(THREE_LIGHTS), motion_kernel(15, seed=7))
+    io.write_image(tmp_path / "in" / "night.png", night, bit_depth=16)
+    records = run_batch(tmp_path / "in", tmp_path / "out",
+                        BatchTask("deblur", {"kernel_size": SUPPORT, "safeguard": "off"}),
+                        client=client, progress=False)
+    assert records[0]["status"] == "done"
+    streak = records[0]["deblur"]["light_streak"]
+    assert streak is not None and streak["partners"] == 2
+    assert records[0]["deblur"]["check"] is None

@@ -40,8 +40,10 @@ from .options import (
 )
 from .pyramid import kernel_support, largest_support
 from .region import informative_region, region_side
+from .streaks import LightStreak, find_light_streak
 
 __all__ = [
+    "LightStreak", "find_light_streak",
     "estimate_kernel", "estimate_kernel_iter", "dynamic_stack", "dynamic_stack_iter",
     "AlternationState", "KernelEstimate",
     "LevelRecord", "diagnose_kernel", "kernel_step", "KernelStepResult", "Latent",

@@ -9,7 +9,9 @@ pixels at scale ``s``: the latent step deconvolves ``k ∗ g_σ`` and the kernel
 step fits ``k`` to ``g_σ ∗ u``, so the kernel does not absorb the softness. The
 latent's weight λ decays per alternation to a floor that rises with the noise.
 The finest level adds alternations until the kernel settles; the final kernel
-is cleaned of speckle, centred and returned on the requested support.
+is cleaned of speckle, centred and returned on the requested support. A light
+streak (:mod:`~proxdeblur.blind.streaks`), when given, starts the coarsest level
+and pulls every kernel step towards itself at that level's scale.
 Measurements behind every default: ``docs/blind.md``.
 """
 
@@ -42,6 +44,7 @@ from .pyramid import (
     largest_support,
     next_level_kernel,
     pyramid_levels,
+    resize_kernel,
 )
 from .refine import hyper_laplacian_restore
 
@@ -109,10 +112,27 @@ def _settle(candidate: np.ndarray, kernel: np.ndarray, options: KernelOptions):
     return new, float(np.linalg.norm(new - kernel) / np.linalg.norm(kernel))
 
 
+def _streak_at(streak: np.ndarray, scale: float, shape) -> np.ndarray:
+    """The light streak seen at ``scale``, centred on a kernel of ``shape``."""
+    natural = tuple(max(3, int(np.ceil(n * scale)) | 1) for n in streak.shape)
+    return centre_kernel(place_kernel(resize_kernel(streak, natural), shape))
+
+
+def _check_streak(streak, ksize) -> np.ndarray | None:
+    if streak is None:
+        return None
+    streak = np.asarray(streak, dtype=np.float64)
+    if (streak.ndim != 2 or any(n > s for n, s in zip(streak.shape, ksize, strict=True))
+            or not np.all(np.isfinite(streak)) or streak.min() < 0 or streak.sum() <= 0):
+        raise InvalidArgumentError("streak", f"a non-negative kernel no larger than the "
+                                   f"support {ksize}", getattr(streak, "shape", streak))
+    return place_kernel(streak, ksize)
+
+
 def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
                          options: EstimateOptions | None = None,
                          restore: Callable | None = None, progress: bool = False,
-                         **settings) -> Iterator[AlternationState]:
+                         streak=None, **settings) -> Iterator[AlternationState]:
     """Generator form of :func:`estimate_kernel`: yields the state after each
     alternation, then a ``"final"`` state whose ``estimate`` is the result."""
     start = time.perf_counter()
@@ -130,6 +150,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     y = y * gain if gain != 1.0 else y
     del encoded
     ksize = kernel_support(kernel_size, y.shape)
+    streak = _check_streak(streak, ksize)
     noise = schedule.noise
     if noise is None:
         noise = estimate_noise(y) if schedule.noise_floor > 0 else 0.0
@@ -140,8 +161,13 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     estimate = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
     levels = pyramid_levels(search, coarsest=pyramid.coarsest,
                             min_scale=pyramid.min_level_side / min(y.shape))
-    kernel = initial_kernel(levels[0].support)
+    if streak is not None:
+        streak = place_kernel(streak, search)
+    kernel = (initial_kernel(levels[0].support) if streak is None
+              else _streak_at(streak, levels[0].scale, levels[0].support))
     weight = kopts.eta * y.size
+    pull = 0.0 if streak is None else kopts.streak_weight * y.size
+    target = None
     lam, lam_i = schedule.lam, schedule.lam_intensity
     change, latent, paused = 1.0, None, 0.0
     for index, level in enumerate(tqdm(levels, desc="kernel levels", disable=not progress,
@@ -161,6 +187,8 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
         if valid is not None and trusted_differences(valid).mean() < MIN_TRUSTED:
             valid = None  # too little left to fit at this level: every pixel counts
         step_max_iter = kopts.observed_max_iter if observed is not None else kopts.max_iter
+        if streak is not None:
+            target = _streak_at(streak, level.scale, kernel.shape)
         record = LevelRecord(level.scale, small.shape, kernel.shape)
         softness = pyramid.edge_softness * level.scale
         extra = pyramid.settle_max_iter if index == len(levels) - 1 else 0
@@ -174,7 +202,8 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
             edges = (select_edges(latent, kernel.size, kopts.edge_ratio)
                      if kopts.edge_ratio > 0 else latent)
             result = kernel_step(edges.softened(softness), blurred, kernel, max_iter=step_max_iter,
-                                 weight=weight, observed=observed, valid=valid)
+                                 weight=weight, observed=observed, valid=valid, target=target,
+                                 target_weight=pull)
             kernel, change = _settle(result.kernel, kernel, kopts)
             record.kernel_seconds += time.perf_counter() - t1
             record.latent_seconds += t1 - t0
@@ -195,7 +224,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
         latent = Latent.from_image(periodic_extension(restore(y, kernel), blurred.shape))
         t1 = time.perf_counter()
         result = kernel_step(latent, blurred, kernel, max_iter=step_max_iter, weight=weight,
-                             observed=observed, valid=valid)
+                             observed=observed, valid=valid, target=target, target_weight=pull)
         kernel, change = _settle(result.kernel, kernel, kopts)
         record = estimate.levels[-1]
         record.latent_seconds += t1 - t0
@@ -226,7 +255,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
 
 def estimate_kernel(image, kernel_size, *, image_step="l0", options: EstimateOptions | None = None,
                     restore: Callable | None = None, progress: bool = False,
-                    callback: Callable | None = None, **settings):
+                    callback: Callable | None = None, streak=None, **settings):
     """Estimate a blur kernel from a single blurred image (module docstring).
 
     Parameters
@@ -251,6 +280,11 @@ def estimate_kernel(image, kernel_size, *, image_step="l0", options: EstimateOpt
         A progress bar over the pyramid levels.
     callback : callable, optional
         ``callback(state)`` with every :class:`AlternationState`.
+    streak : ndarray, optional
+        A light streak (:func:`~proxdeblur.blind.find_light_streak`'s ``kernel``, at
+        most the support): the coarsest level starts from it and every kernel step
+        adds ``½α‖k − t‖²``, ``t`` the streak at the level's scale, ``α =
+        streak_weight · H·W``.
     **settings
         Any field of the option groups by name, e.g. ``noise=0.02``,
         ``edge_softness=0``, ``max_iter=3`` (alternations per level),
@@ -263,7 +297,8 @@ def estimate_kernel(image, kernel_size, *, image_step="l0", options: EstimateOpt
     estimate : KernelEstimate
     """
     for state in estimate_kernel_iter(image, kernel_size, image_step=image_step, options=options,
-                                      restore=restore, progress=progress, **settings):
+                                      restore=restore, progress=progress, streak=streak,
+                                      **settings):
         if callback is not None:
             callback(state)
     return state.kernel, state.estimate

@@ -4,7 +4,9 @@
           - \\partial_d y\\|^2 + \\tfrac{\\eta}{2}\\|k\\|^2,
           \\qquad \\Delta = \\{k \\ge 0, \\textstyle\\sum k = 1\\}
 
-(the ½ factors are ours; they only rescale η). On periodic arrays the objective
+(the ½ factors are ours; they only rescale η). With a ``target`` ``t`` (a light
+streak, :mod:`proxdeblur.blind.streaks`) the objective gains ``½α‖k − t‖²``: α is
+added to the Hessian's diagonal and ``αt`` to the linear term. On periodic arrays the objective
 is an ``n``-dimensional quadratic (``n`` kernel pixels) whose Hessian entries are
 the autocorrelation of the latent gradients and whose linear term is their
 cross-correlation with the blurred gradients, both computed once by FFT; it is
@@ -48,9 +50,22 @@ def _correlations(latent: Latent, blurred: np.ndarray) -> tuple[np.ndarray, np.n
     return sfft.irfft2(power, s=shape), sfft.irfft2(cross, s=shape), float(power.max())
 
 
+def _target(target, target_weight, shape) -> tuple[np.ndarray, float]:
+    """The validated target term: ``(target, weight)``, zeros when there is none."""
+    target_weight = check_positive(target_weight, "target_weight", allow_zero=True)
+    if target is None or target_weight == 0:
+        return np.zeros(shape), 0.0
+    target = np.asarray(target, dtype=np.float64)
+    if target.shape != tuple(shape) or not np.all(np.isfinite(target)):
+        raise InvalidArgumentError("target", f"a finite kernel of the support's shape {shape}",
+                                   target.shape)
+    return target, target_weight
+
+
 def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0.01,
                 max_iter: int = 100, tol: float = 1e-5, *,
-                weight: float | None = None, observed=None, valid=None) -> KernelStepResult:
+                weight: float | None = None, observed=None, valid=None, target=None,
+                target_weight: float = 0.0) -> KernelStepResult:
     """Solve the kernel step on the simplex (module docstring), warm-started at ``kernel0``.
 
     Parameters
@@ -76,6 +91,9 @@ def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0
         (:func:`~proxdeblur.blind.observed.observed_kernel_step`).
     valid : ndarray of bool, optional
         With ``observed``: the observed pixels to trust (False: clipped, left out).
+    target, target_weight : ndarray of ``kernel0``'s shape, float
+        The kernel the term ``½·target_weight·‖k − target‖²`` pulls towards (absolute
+        weight, like ``weight``); None or 0: no such term.
 
     Returns
     -------
@@ -84,9 +102,11 @@ def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0
         increasing), and the iterations run.
     """
     latent = as_latent(latent)
+    target, target_weight = _target(target, target_weight, kernel0.shape)
     if observed is not None:
         return observed_kernel_step(latent, blurred, kernel0, observed, max_iter, tol,
-                                    eta=eta, weight=weight, valid=valid)
+                                    eta=eta, weight=weight, valid=valid, target=target,
+                                    target_weight=target_weight)
     if valid is not None:
         raise InvalidArgumentError("valid", "None unless observed is given (the periodic step "
                                    "fits every pixel)", "a map")
@@ -94,8 +114,10 @@ def kernel_step(latent, blurred: np.ndarray, kernel0: np.ndarray, eta: float = 0
     if weight is None:
         weight = eta * autocorrelation[0, 0]
     weight = check_positive(weight, "weight", allow_zero=True)
-    hessian, linear = toeplitz_quadratic(autocorrelation, crosscorrelation, kernel0.shape, weight)
-    step = 1.0 / (bound + weight + 1e-300)
+    hessian, linear = toeplitz_quadratic(autocorrelation, crosscorrelation, kernel0.shape,
+                                         weight + target_weight)
+    linear = linear + target_weight * target.ravel()
+    step = 1.0 / (bound + weight + target_weight + 1e-300)
     k, values = simplex_quadratic(hessian, linear, project_simplex(kernel0.ravel()), step,
                                   max_iter, tol)
     return KernelStepResult(k.reshape(kernel0.shape), np.asarray(values), len(values) - 1)

@@ -66,7 +66,8 @@ def trusted_differences(valid: np.ndarray) -> np.ndarray:
 
 
 def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, tol, *, eta,
-                         weight, valid=None) -> KernelStepResult:
+                         weight, valid=None, target=None,
+                         target_weight: float = 0.0) -> KernelStepResult:
     """:func:`~proxdeblur.blind.kernel_step` with the data term on the observed interior.
 
     Every gradient ``F`` needs lies within the observed image, so ``m ⊙ (∂_d u ∗ k)``
@@ -80,7 +81,8 @@ def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, t
     warm-started at ``k_t``, which never increases ``F``; it stops when the
     relative change of ``k`` falls below ``tol``. ``valid`` (boolean, the observed
     shape) removes untrusted pixels from ``m`` (:func:`trusted_differences`); the
-    majorizer stays valid (fewer footprints in ``H_o``).
+    majorizer stays valid (fewer footprints in ``H_o``). ``½·target_weight·‖k −
+    target‖²`` (a light streak) adds to ``F``, exactly to both Hessians.
     """
     observed = tuple(int(n) for n in observed)
     ksize = kernel0.shape
@@ -108,15 +110,18 @@ def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, t
     crops = [g[: observed[0], : observed[1]] for g in latent.gradients]
     spectra = np.stack([sfft.rfft2(g.astype(np.float32), s=grid) for g in crops])
     targets = np.zeros((2, *grid), dtype=np.float32)
-    for target, g in zip(targets, gradients(blurred), strict=True):
-        target[rows, cols] = g[rows, cols]
-        target *= mask
+    for fitted, g in zip(targets, gradients(blurred), strict=True):
+        fitted[rows, cols] = g[rows, cols]
+        fitted *= mask
     power = np.sum(np.abs(spectra.astype(np.complex128)) ** 2, axis=0)
     if weight is None:
         weight = eta * sum(float(np.sum(g**2)) for g in crops)
     weight = check_positive(weight, "weight", allow_zero=True)
-    majorizer, _ = toeplitz_quadratic(sfft.irfft2(power, s=grid), np.zeros(grid), ksize, weight)
-    step = 1.0 / (float(power.max()) + weight + 1e-300)
+    pull = float(target_weight) if target is not None else 0.0
+    target = np.zeros(kh * kw) if target is None else np.asarray(target, float).ravel()
+    majorizer, _ = toeplitz_quadratic(sfft.irfft2(power, s=grid), np.zeros(grid), ksize,
+                                      weight + pull)
+    step = 1.0 / (float(power.max()) + weight + pull + 1e-300)
     oy, ox = np.meshgrid(np.arange(kh) - kh // 2, np.arange(kw) - kw // 2, indexing="ij")
     oy, ox = oy % grid[0], ox % grid[1]
     placed = np.zeros(grid, dtype=np.float32)
@@ -127,12 +132,15 @@ def observed_kernel_step(latent: Latent, blurred, kernel0, observed, max_iter, t
         return mask * blurred_latent - targets
 
     def objective(k, r):
-        return 0.5 * float(np.sum(r * r, dtype=np.float64)) + 0.5 * weight * float(k @ k)
+        miss = k - target
+        return (0.5 * float(np.sum(r * r, dtype=np.float64)) + 0.5 * weight * float(k @ k)
+                + 0.5 * pull * float(miss @ miss))
 
     def gradient(k, r):
         correlation = sfft.irfft2(np.sum(np.conj(spectra) * sfft.rfft2(r, axes=(-2, -1)), axis=0),
                                   s=grid)
-        return correlation[oy, ox].ravel().astype(np.float64) + weight * k
+        return (correlation[oy, ox].ravel().astype(np.float64) + weight * k
+                + pull * (k - target))
 
     k = project_simplex(kernel0.ravel())
     r = residual(k)

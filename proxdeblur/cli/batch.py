@@ -25,7 +25,8 @@ TASK_OPTIONS = {"--kernel": ("kernel", "deconv"), "--kernel-size": ("kernel_size
                 "--sigma": ("sigma", "denoise"), "--model": ("model", "restore"),
                 "--max-iter": ("max_iter", "deconv"),
                 "--kernel-tone-curve": ("kernel_tone_curve", "deblur"),
-                "--safeguard": ("safeguard", "deblur")}
+                "--safeguard": ("safeguard", "deblur"),
+                "--light-streaks": ("light_streaks", "deblur")}
 #: Options of the deconvolving tasks (``deconv`` and ``deblur``).
 DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam", "--tone-curve": "tone_curve",
                   "--saturation": "saturation"}
@@ -66,6 +67,9 @@ def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
                        help="deblur: the do-no-harm check, as proxdeblur deblur --safeguard "
                        "(fallback: a restoration that looks harmful is restored again with a "
                        "stronger prior or kept as the input); None: deblur's")
+    batch.add_argument("--light-streaks", choices=("on", "off"), default=None,
+                       help="deblur: follow light streaks, as proxdeblur deblur "
+                       "--light-streaks; None: deblur's")
     add_camera_options(batch, kernel=True, batch=True)
     batch.add_argument("--workers", type=int, default=2,
                        help="worker processes of the local cluster (one thread each)")
@@ -125,6 +129,8 @@ def _task(args):
             options["kernel_options"] = {"tone_curve": args.kernel_tone_curve}
         if args.safeguard is not None:
             options["safeguard"] = args.safeguard
+        if args.light_streaks is not None:
+            options["light_streaks"] = args.light_streaks == "on"
         return BatchTask("deblur", {"kernel_size": size[0] if len(size) == 1 else tuple(size),
                                     **options})
     if args.task == "denoise":

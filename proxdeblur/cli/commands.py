@@ -205,7 +205,7 @@ def run_deblur(args) -> int:
         deconvolve_options={**source_deconvolve_options(args.input),
                             **({} if args.lam is None else {"lam": args.lam})},
         kernel_region=region, progress=not args.quiet, warn=False, safeguard=args.safeguard,
-        **camera)
+        light_streaks=args.light_streaks == "on", **camera)
     seconds = time.perf_counter() - start
     # a highlight restored beyond full scale cannot be stored: clipped here
     io.write_image(args.output, np.clip(restored, 0, 1, out=restored), bit_depth=bit_depth)
@@ -216,6 +216,10 @@ def run_deblur(args) -> int:
     if not args.quiet:
         wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
         print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
+        if info.streak is not None:
+            rows, cols = info.streak.window
+            print(f"the kernel followed the light streak at row {rows.start}, column "
+                  f"{cols.start} ({info.streak.partners} other lights agree)")
         if info.check is not None:
             verdict = {None: "kept", "stronger-prior": "restored again with a stronger prior",
                        "input": "the input kept"}[info.fallback]

@@ -139,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the do-no-harm check of the restoration: report its verdict, "
                         "also compare the kernel with a wider search's and fall back to a "
                         "stronger prior (then the input) when it fires, or skip it")
+    deblur.add_argument("--light-streaks", choices=("on", "off"), default="on",
+                        help="look for point lights the shake drew as light streaks (three or "
+                        "more agreeing, on a dark surround: night photographs) and let the "
+                        "kernel estimate follow them")
     add_camera_options(deblur, kernel=True)
     add_output_options(deblur)
     deblur.set_defaults(run=run_deblur)

@@ -195,3 +195,27 @@ def test_cli_deconv_leaves_clipped_pixels_out(tmp_path, camera_small):
         outputs[name] = io.read_image(tmp_path / f"{name}.png")
     assert not np.array_equal(outputs["default"], outputs["none"])
     assert not np.array_equal(outputs["default"], outputs["srgb"])
+
+
+def test_cli_deblur_follows_light_streaks_unless_told_not_to(tmp_path, capsys):
+    """A night photograph with three point lights: the command says it followed their
+    streak and writes a kernel like it; ``--light-streaks off`` estimates without it."""
+    from proxdeblur.blind import find_light_streak
+    from proxdeblur.cli import main
+    from proxdeblur.metrics import kernel_similarity
+
+    from ..blind.test_streaks import SUPPORT, THREE_LIGHTS, night_scene, photograph
+
+    blurred = photograph(*night_scene(THREE_LIGHTS), motion_kernel(15, seed=7))
+    io.write_image(tmp_path / "night.png", blurred, bit_depth=16)
+    streak = find_light_streak(io.read_image(tmp_path / "night.png"), SUPPORT)
+    kernels = {}
+    for mode in ("on", "off"):
+        kernels[mode] = tmp_path / f"k_{mode}.npy"
+        assert main(["deblur", str(tmp_path / "night.png"), "-o", str(tmp_path / f"{mode}.png"),
+                     "--kernel-size", str(SUPPORT), "--kernel-out", str(kernels[mode]),
+                     "--light-streaks", mode, "--safeguard", "off"]) == 0
+        said = "light streak" in capsys.readouterr().out
+        assert said == (mode == "on")
+    assert kernel_similarity(io.read_kernel(kernels["on"]), streak.kernel) > 0.95
+    assert kernel_similarity(io.read_kernel(kernels["off"]), streak.kernel) < 0.9
