@@ -206,8 +206,9 @@ def process_image(source, target, task: BatchTask, reference=None, threads: int 
     Returns the report record: file, status, error, seconds (and psnr/ssim given
     ``reference``, the ground-truth file; for ``deblur`` also ``"deblur"``: the kernel's
     seconds, the do-no-harm check, the fallback taken, the light streak followed and
-    the warnings, so that a folder's report says which photographs were kept as they were). ``threads``: limit this process's numerical
-    threads to so many (:func:`~proxdeblur.threads.set_threads`); None leaves them.
+    the warnings, so that a folder's report says which photographs were kept as they
+    were). ``threads``: limit this process's numerical threads to so many
+    (:func:`~proxdeblur.threads.set_threads`); None leaves them.
     """
     from . import io
     from .threads import set_threads
