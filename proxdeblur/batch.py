@@ -132,8 +132,7 @@ def _deblur_record(info) -> dict:
             "suspicious": check.suspicious},
         "fallback": info.fallback,
         "light_streak": (None if info.streak is None else
-                         {"row": info.streak.window[0].start,
-                          "column": info.streak.window[1].start,
+                         {"centre": list(info.streak.centre),
                           "partners": info.streak.partners}),
         "warnings": list(info.warnings)}
 

@@ -6,8 +6,8 @@
 
 (the ½ factors are ours; they only rescale η). With a ``target`` ``t`` (a light
 streak, :mod:`proxdeblur.blind.streaks`) the objective gains ``½α‖k − t‖²``: α is
-added to the Hessian's diagonal and ``αt`` to the linear term. On periodic arrays the objective
-is an ``n``-dimensional quadratic (``n`` kernel pixels) whose Hessian entries are
+added to the Hessian's diagonal and ``αt`` to the linear term. On periodic arrays
+the objective is an ``n``-dimensional quadratic (``n`` kernel pixels) whose Hessian entries are
 the autocorrelation of the latent gradients and whose linear term is their
 cross-correlation with the blurred gradients, both computed once by FFT; it is
 solved in the small space by accelerated projected gradient with the exact

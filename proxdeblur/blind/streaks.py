@@ -94,6 +94,12 @@ class LightStreak:
     candidates: int
     agreement: float
 
+    @property
+    def centre(self) -> tuple[int, int]:
+        """The (row, column) of the window's centre in the image."""
+        return ((self.window[0].start + self.window[0].stop) // 2,
+                (self.window[1].start + self.window[1].stop) // 2)
+
 
 def _similarities(streaks: list[np.ndarray]) -> np.ndarray:
     """Pairwise :func:`~proxdeblur.metrics.kernel_similarity` (by FFT: many pairs)."""

@@ -217,9 +217,9 @@ def run_deblur(args) -> int:
         wrote = f"{args.output}" + (f" and {args.kernel_out}" if args.kernel_out else "")
         print(f"wrote {wrote} in {seconds:.2f} s (kernel {info.kernel_seconds:.2f} s)")
         if info.streak is not None:
-            rows, cols = info.streak.window
-            print(f"the kernel followed the light streak at row {rows.start}, column "
-                  f"{cols.start} ({info.streak.partners} other lights agree)")
+            row, column = info.streak.centre
+            print(f"the kernel followed the light streak at row {row}, column {column} "
+                  f"({info.streak.partners} other lights agree)")
         if info.check is not None:
             verdict = {None: "kept", "stronger-prior": "restored again with a stronger prior",
                        "input": "the input kept"}[info.fallback]

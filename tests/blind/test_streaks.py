@@ -48,6 +48,9 @@ def test_three_agreeing_light_streaks_give_the_kernel(truth):
     blurred = photograph(*night_scene(THREE_LIGHTS), truth)
     streak = find_light_streak(blurred, SUPPORT)
     assert streak is not None and streak.partners == 2 and streak.candidates == 3
+    # the chosen streak is one of the three lights (each drawn around its own position)
+    assert min(abs(streak.centre[0] - y) + abs(streak.centre[1] - x)
+               for y, x in THREE_LIGHTS) <= 12
     assert streak.kernel.shape == (SUPPORT, SUPPORT)
     assert np.all(streak.kernel >= 0) and streak.kernel.sum() == pytest.approx(1.0)
     # the core clips (power 40 × the kernel's peak 0.08 ≈ 3× full scale); the tails do not
