@@ -8,8 +8,8 @@ Each case is a BSD68 image (held-out ``test017``–``test048``, reported; tuning
 ``test049``–``test068``, for choosing ``streak_weight``) photographed at night by
 :func:`proxdeblur.camera.capture`: taken to linear light and dimmed to 5–20 % of
 its brightness, with 4–10 point lights (one pixel each, power 20–200 times full
-scale) added at random places, blurred in linear light by one of
-``blind_synthetic.py``'s sixteen kernels, Poisson–Gaussian noise (shot 4e-4–1e-3,
+scale; ``--lamp-radius`` spreads each over a disc) added at random places, blurred
+in linear light by one of ``blind_synthetic.py``'s sixteen kernels, Poisson–Gaussian noise (shot 4e-4–1e-3,
 read 0.004–0.01), clipped (the lights' cores saturate, their streaks' tails do
 not), sRGB-encoded, 8-bit, JPEG quality 75–95 — one seeded generator, the same
 cases on every run. The search support is the kernel's size plus ``SUPPORT_ROOM``.
@@ -47,8 +47,14 @@ SUPPORT_ROOM = 8
 CONFIGS = ("plain", "streaks")
 
 
-def cases(data: Path, count: int | None = None, split: str = "heldout") -> list[dict]:
-    """The benchmark's cases: deterministic (one generator seeded with ``SEED``)."""
+def cases(data: Path, count: int | None = None, split: str = "heldout",
+          lamp_radius: float = 0.0) -> list[dict]:
+    """The benchmark's cases: deterministic (one generator seeded with ``SEED``).
+    ``lamp_radius`` > 0 draws each light as a disc of that radius (pixels), every pixel
+    as bright as the point light: a real lamp, whose streak is the kernel blurred by its
+    size."""
+    from scipy import ndimage
+
     from proxdeblur.camera import capture, from_linear, to_linear
 
     rng = np.random.default_rng(SEED)
@@ -62,6 +68,11 @@ def cases(data: Path, count: int | None = None, split: str = "heldout") -> list[
         rows = rng.integers(0, scene.shape[0], count_lights)
         cols = rng.integers(0, scene.shape[1], count_lights)
         lights[rows, cols] = rng.uniform(20, 200, count_lights)
+        if lamp_radius > 0:
+            r = int(np.ceil(lamp_radius))
+            yy, xx = np.mgrid[-r: r + 1, -r: r + 1]
+            disc = (yy**2 + xx**2 <= lamp_radius**2).astype(float)
+            lights = ndimage.convolve(lights, disc, mode="constant")
         settings = {"shot": float(rng.uniform(4e-4, 1e-3)),
                     "read": float(rng.uniform(0.004, 0.01)),
                     "quality": int(rng.integers(75, 96))}
@@ -131,6 +142,9 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", default=None,
                         help="comma-separated streak_weight values for 'streaks'")
     parser.add_argument("--cases", type=int, default=None)
+    parser.add_argument("--lamp-radius", type=float, default=0.0,
+                        help="draw each light as a disc of this radius (px), each pixel as "
+                        "bright as a point light; 0: one pixel")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--record", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -145,7 +159,7 @@ def main(argv=None) -> int:
         parser.error(f"--weights: comma-separated numbers, got {args.weights!r}")
     pin_threads(1)
     jobs = [(case, config, weight)
-            for case in cases(args.data, args.cases, args.split)
+            for case in cases(args.data, args.cases, args.split, args.lamp_radius)
             for config in configs
             for weight in ([None] if config == "plain" else weights)]
     with Pool(args.workers) as pool:
@@ -153,7 +167,8 @@ def main(argv=None) -> int:
     summary = {}
     for name in dict.fromkeys(r["config"] for r in rows):
         summary[name] = summarize([r for r in rows if r["config"] == name])
-    print_and_record(rows, {"seed": SEED, "split": args.split, **summary}, args.record)
+    print_and_record(rows, {"seed": SEED, "split": args.split, "lamp_radius": args.lamp_radius,
+                            **summary}, args.record)
     return 0
 
 
