@@ -4,11 +4,13 @@
         [--record FILE]
 
 On ``realistic.py``'s cases (the tuning split by default): ``deblur`` as the command
-line runs it, then the kernel estimated again on the same evidence by four variants —
+line runs it, then the kernel estimated again on the same evidence by six variants —
 the support ``AGREEMENT_MARGIN`` wider at full resolution (what ``--safeguard fallback``
 does), the wider support at half and at a third of the resolution, the same support at
-half — each compared (:func:`~proxdeblur.metrics.kernel_similarity`) with the first
-kernel taken to the variant's scale. Prints, per variant, the agreement range of the
+half, and the wider support at full resolution with fewer alternations (no settling at
+the finest level; and 3 instead of 5 per level) — each compared
+(:func:`~proxdeblur.metrics.kernel_similarity`) with the first kernel taken to the
+variant's scale. Prints, per variant, the agreement range of the
 restorations worse than their input and of the others, and the median seconds: a variant
 is useful if the two ranges separate at a fraction of the full search's time.
 """
@@ -27,9 +29,11 @@ from _report import print_and_record
 from _timing import pin_threads
 from realistic import SPLITS, cases
 
-#: name -> (scale, extra support in pixels)
-VARIANTS = {"wide_full": (1.0, True), "wide_half": (0.5, True), "same_half": (0.5, False),
-            "wide_third": (1 / 3, True)}
+#: name -> (scale, wider support, options of the second estimate)
+VARIANTS = {"wide_full": (1.0, True, {}), "wide_half": (0.5, True, {}),
+            "same_half": (0.5, False, {}), "wide_third": (1 / 3, True, {}),
+            "wide_unsettled": (1.0, True, {"settle_max_iter": 0}),
+            "wide_brief": (1.0, True, {"settle_max_iter": 0, "max_iter": 3})}
 
 
 def _odd(x: float) -> int:
@@ -52,12 +56,12 @@ def run_case(case) -> dict:
             - aligned_psnr(case["blurred"], case["sharp"]))
     evidence = case["blurred"] if info.region is None else case["blurred"][info.region]
     row = {"case": case["name"], "gain": gain, "first_seconds": info.kernel_seconds}
-    for name, (scale, wider) in VARIANTS.items():
+    for name, (scale, wider, settings) in VARIANTS.items():
         start = time.perf_counter()
         small = evidence if scale == 1 else downscale(evidence, scale)
         support = case["support"] + (AGREEMENT_MARGIN if wider else 0)
         second, _ = estimate_kernel(small, min(_odd(support * scale), largest_support(small.shape)),
-                                    **options)
+                                    **options, **settings)
         seconds = time.perf_counter() - start
         first = kernel if scale == 1 else resize_kernel(
             kernel, (_odd(kernel.shape[0] * scale), _odd(kernel.shape[1] * scale)))

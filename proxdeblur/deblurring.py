@@ -35,7 +35,13 @@ from .blind.estimate import luminance as kernel_luminance
 from .camera import CLIP_LEVEL, to_linear
 from .deconvolution import check_arguments, deconvolve
 from .errors import InvalidArgumentError
-from .safeguard import AGREEMENT_LIMIT, AGREEMENT_MARGIN, HarmCheck, check_restoration
+from .safeguard import (
+    AGREEMENT_LIMIT,
+    AGREEMENT_MARGIN,
+    AGREEMENT_OPTIONS,
+    HarmCheck,
+    check_restoration,
+)
 
 __all__ = ["deblur", "DeblurInfo", "BlindDeblurWarning", "source_kernel_options",
            "source_deconvolve_options", "source_tone_curve", "tone_curve_for"]
@@ -237,17 +243,18 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
         The do-no-harm check of the restoration (:func:`~proxdeblur.safeguard.check_restoration`,
         on the kernel's window, in linear light with ``tone_curve``), in ``info.check``;
         when it fires a warning says why. ``"fallback"`` also estimates the kernel a
-        second time with a support ``AGREEMENT_MARGIN`` pixels wider and counts a
-        disagreement of the two as a symptom (about 1.7 times the estimate's time), and
+        second time with a support ``AGREEMENT_MARGIN`` pixels wider (``AGREEMENT_OPTIONS``)
+        and counts a disagreement of the two as a symptom (about the estimate's time
+        again), and
         when the check fires falls back: where the kernels disagree, return the input
         unchanged (a stronger prior cannot mend the kernel); otherwise deconvolve again
         with the prior weight of a noisier image (``FALLBACK_NOISE``), and if that too
         looks harmful return the input unchanged (``info.fallback``). ``"report"`` is
         the default because the guard costs time and is not yet sure: on the held-out
         realistic benchmark ``"fallback"`` took the restorations worse than their input
-        from 6 of 32 to 2 (four caught by the kernels' disagreement), returned the input
-        for one good restoration (+1.7 dB lost), left the mean gain where it was (+1.10
-        → +1.08 dB) and took 2.1 times as long (``docs/real_photographs.md``).
+        from 6 of 32 to 3 (caught by the kernels' disagreement), returned the input for
+        two good restorations, left the mean gain where it was (+1.10 → +1.07 dB) and
+        took 2.2 times as long (``docs/real_photographs.md``).
     light_streaks : bool
         Look for light streaks — point lights the shake drew as the kernel, agreeing
         with each other (:func:`~proxdeblur.blind.find_light_streak`, on the whole
@@ -305,7 +312,7 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
                       for s in kernel_support(kernel_size, evidence.shape))
         second, _ = estimate_kernel(evidence, wider, image_step=image_step,
                                     streak=None if streak is None else streak.kernel,
-                                    **kernel_options)
+                                    **{**kernel_options, **AGREEMENT_OPTIONS})
     kernel_seconds = time.perf_counter() - start
     del luminance, evidence  # a photograph's luminance is not needed by the deconvolution
     restored = deconvolve(y, kernel, prior=prior, progress=progress, **deconvolve_options)

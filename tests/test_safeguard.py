@@ -8,6 +8,7 @@ from proxdeblur.kernels import motion_kernel
 from proxdeblur.safeguard import (
     AGREEMENT_LIMIT,
     AGREEMENT_MARGIN,
+    AGREEMENT_OPTIONS,
     RESIDUAL_LIMIT,
     RINGING_LIMIT,
     check_restoration,
@@ -71,7 +72,7 @@ def test_deblur_falls_back_when_the_check_fires(monkeypatch):
     real = deblurring.estimate_kernel
 
     def wrong_estimate(image, size, **options):
-        _, estimate = real(image, size, max_iter=1, settle_max_iter=0, **options)
+        _, estimate = real(image, size, **{**options, "max_iter": 1, "settle_max_iter": 0})
         return wrong_kernel, estimate
 
     monkeypatch.setattr(deblurring, "estimate_kernel", wrong_estimate)
@@ -100,17 +101,19 @@ def test_deblur_returns_the_input_when_the_wider_search_disagrees(monkeypatch):
     from proxdeblur import deblur
 
     blurred, kernel = _blurred_scene()
-    real, sizes = deblurring.estimate_kernel, []
+    real, sizes, settling = deblurring.estimate_kernel, [], []
 
     def estimate(image, size, **options):
         sizes.append(size)
-        _, info = real(image, size, max_iter=1, settle_max_iter=0, **options)
+        settling.append(options.get("settle_max_iter"))
+        _, info = real(image, size, **{**options, "max_iter": 1, "settle_max_iter": 0})
         return (kernel if len(sizes) == 1 else np.pad(_wrong(kernel), 5)), info
 
     monkeypatch.setattr(deblurring, "estimate_kernel", estimate)
     with pytest.warns(deblurring.BlindDeblurWarning, match="wider search"):
         guarded, found, info = deblur(blurred, 15, safeguard="fallback")
     assert sizes == [15, (15 + AGREEMENT_MARGIN,) * 2]
+    assert settling == [None, AGREEMENT_OPTIONS["settle_max_iter"]]  # the second: unsettled
     np.testing.assert_array_equal(found, kernel)
     assert info.check.agreement < AGREEMENT_LIMIT and info.fallback == "input"
     np.testing.assert_array_equal(guarded, blurred)
