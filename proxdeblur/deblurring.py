@@ -300,18 +300,18 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
     evidence = source if region is None else source[region]
     streak = None
     if light_streaks:  # measured in linear light: a photograph's file is sRGB unless told
-        streak = find_light_streak(source, kernel_size,
+        streak = find_light_streak(luminance, kernel_size,
                                    tone_curve=kernel_options.get("tone_curve") or "srgb")
+    streak_kernel = None if streak is None else streak.kernel
     kernel, estimate = estimate_kernel(evidence, kernel_size, image_step=image_step,
-                                       progress=progress,
-                                       streak=None if streak is None else streak.kernel,
+                                       progress=progress, streak=streak_kernel,
                                        **kernel_options)
     second = None
     if safeguard == "fallback":  # the agreement of a wider search (proxdeblur.safeguard)
         wider = tuple(min(s + AGREEMENT_MARGIN, largest_support(evidence.shape))
                       for s in kernel_support(kernel_size, evidence.shape))
         second, _ = estimate_kernel(evidence, wider, image_step=image_step,
-                                    streak=None if streak is None else streak.kernel,
+                                    streak=streak_kernel,
                                     **{**kernel_options, **AGREEMENT_OPTIONS})
     kernel_seconds = time.perf_counter() - start
     del luminance, evidence  # a photograph's luminance is not needed by the deconvolution

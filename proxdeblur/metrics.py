@@ -204,11 +204,14 @@ def error_ratio(restored, restored_known_kernel, truth, border: int = 15,
     return ours / known
 
 
-def kernel_similarity(estimate, truth) -> float:
+def kernel_similarity(estimate, truth, *, method: str = "direct") -> float:
     """Maximum normalized cross-correlation of two kernels over all shifts (Hu & Yang 2012).
 
     ``max_s ⟨k₁, shift_s(k₂)⟩ / (‖k₁‖ ‖k₂‖)``; 1 for kernels equal up to a
-    translation. The kernels may differ in size.
+    translation. The kernels may differ in size. ``method`` is
+    :func:`scipy.signal.correlate`'s: ``"direct"`` (exact, the benchmarks' figures) or
+    ``"fft"`` (equal to rounding, some 200 times faster on 35×35 kernels: for comparing
+    many, as :func:`~proxdeblur.blind.find_light_streak` does).
     """
     a = np.asarray(estimate, dtype=np.float64)
     b = np.asarray(truth, dtype=np.float64)
@@ -218,4 +221,6 @@ def kernel_similarity(estimate, truth) -> float:
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0 or nb == 0:
         raise InvalidArgumentError("estimate" if na == 0 else "truth", "a non-zero kernel")
-    return float(correlate(a, b, mode="full", method="direct").max() / (na * nb))
+    if method not in ("direct", "fft"):
+        raise InvalidArgumentError("method", "'direct' or 'fft'", repr(method))
+    return float(correlate(a, b, mode="full", method=method).max() / (na * nb))

@@ -150,3 +150,15 @@ def test_whole_pixel_alignment_keeps_integer_shifts_and_bad_subpixel_is_rejected
     for bad in (0, 1.5, "4"):
         with pytest.raises(InvalidArgumentError, match="^subpixel:"):
             align(truth, truth, 8, 4, subpixel=bad)
+
+
+def test_kernel_similarity_by_fft_equals_the_direct_correlation():
+    from proxdeblur.metrics import kernel_similarity
+
+    rng = np.random.default_rng(3)
+    for shape_a, shape_b in (((9, 9), (9, 9)), ((15, 11), (7, 13))):
+        a, b = rng.random(shape_a) ** 4, rng.random(shape_b) ** 4
+        assert kernel_similarity(a, b, method="fft") == pytest.approx(kernel_similarity(a, b),
+                                                                      abs=1e-12)
+    with pytest.raises(InvalidArgumentError, match="method"):
+        kernel_similarity(a, b, method="auto")

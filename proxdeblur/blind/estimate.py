@@ -119,6 +119,7 @@ def _streak_at(streak: np.ndarray, scale: float, shape) -> np.ndarray:
 
 
 def _check_streak(streak, ksize) -> np.ndarray | None:
+    """``streak`` validated: a non-negative kernel no larger than the support ``ksize``."""
     if streak is None:
         return None
     streak = np.asarray(streak, dtype=np.float64)
@@ -126,7 +127,7 @@ def _check_streak(streak, ksize) -> np.ndarray | None:
             or not np.all(np.isfinite(streak)) or streak.min() < 0 or streak.sum() <= 0):
         raise InvalidArgumentError("streak", f"a non-negative kernel no larger than the "
                                    f"support {ksize}", getattr(streak, "shape", streak))
-    return place_kernel(streak, ksize)
+    return streak
 
 
 def estimate_kernel_iter(image, kernel_size, *, image_step="l0",

@@ -48,11 +48,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.signal import correlate
 
 from .._validation import as_image, check_in_range, check_int
 from ..camera import LUMINANCE, check_tone_curve, to_linear
-from ..kernels import centre_kernel, place_kernel
+from ..kernels import centre_kernel
+from ..metrics import kernel_similarity
 from .pyramid import kernel_support
 
 __all__ = ["LightStreak", "find_light_streak", "MIN_LENGTH", "MAX_THICKNESS", "MAX_CANDIDATES"]
@@ -103,13 +103,9 @@ class LightStreak:
 
 def _similarities(streaks: list[np.ndarray]) -> np.ndarray:
     """Pairwise :func:`~proxdeblur.metrics.kernel_similarity` (by FFT: many pairs)."""
-    n = len(streaks)
-    units = [s / np.linalg.norm(s) for s in streaks]
-    table = np.eye(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            table[i, j] = table[j, i] = correlate(units[i], units[j], mode="full",
-                                                  method="fft").max()
+    table = np.eye(len(streaks))
+    for i, j in zip(*np.triu_indices(len(streaks), k=1), strict=True):
+        table[i, j] = table[j, i] = kernel_similarity(streaks[i], streaks[j], method="fft")
     return table
 
 
@@ -190,8 +186,8 @@ def find_light_streak(image, kernel_size, *, bright: float = 0.9, dark: float = 
     streaks, windows = [], []
     for _, window, component, surround in found:
         streak = _streak(to_linear(luminance[window], tone_curve), component, surround)
-        if streak is not None:
-            streaks.append(place_kernel(streak, support))
+        if streak is not None:  # the window is the support: the streak is a kernel on it
+            streaks.append(streak)
             windows.append(window)
     if len(streaks) < min_partners + 1:
         return None

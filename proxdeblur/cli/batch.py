@@ -34,9 +34,8 @@ DECONV_OPTIONS = {"--prior": "prior", "--lam": "lam", "--tone-curve": "tone_curv
 
 def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
     from ..batch import REPORT_NAME, TASKS
-    from ..deblurring import SAFEGUARD_MODES
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
-    from .options import add_camera_options, add_output_options
+    from .options import add_camera_options, add_deblur_options, add_output_options
 
     batch = sub.add_parser(
         "batch", formatter_class=formatter, help="run a task on every image of a folder, "
@@ -63,13 +62,7 @@ def add_batch_parser(sub, formatter) -> argparse.ArgumentParser:
     batch.add_argument("--lam", type=float, default=None, help="deconv, deblur: prior weight")
     batch.add_argument("--max-iter", type=int, default=None, dest="max_iter",
                        help="deconv: HQS iterations")
-    batch.add_argument("--safeguard", choices=SAFEGUARD_MODES, default=None,
-                       help="deblur: the do-no-harm check, as proxdeblur deblur --safeguard "
-                       "(fallback: a restoration that looks harmful is restored again with a "
-                       "stronger prior or kept as the input); None: deblur's")
-    batch.add_argument("--light-streaks", choices=("on", "off"), default=None,
-                       help="deblur: follow light streaks, as proxdeblur deblur "
-                       "--light-streaks; None: deblur's")
+    add_deblur_options(batch, batch=True)
     add_camera_options(batch, kernel=True, batch=True)
     batch.add_argument("--workers", type=int, default=2,
                        help="worker processes of the local cluster (one thread each)")

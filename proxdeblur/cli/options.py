@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_output_options", "add_camera_options", "camera_options", "parse_saturation"]
+__all__ = ["add_output_options", "add_camera_options", "add_deblur_options", "camera_options",
+           "parse_saturation"]
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,26 @@ def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False,
                         help=prefix + "clip level: pixels at or above it (any channel) and "
                         "their neighbours are left out of the data terms; none: every pixel "
                         "counts" + (" (default 0.98)" if batch else ""))
+
+
+def add_deblur_options(parser: argparse.ArgumentParser, batch: bool = False) -> None:
+    """--safeguard and --light-streaks, what ``deblur`` decides beyond the kernel and the
+    deconvolution, shared by ``deblur`` and ``batch`` (``batch``: no default, as
+    :func:`add_camera_options`)."""
+    from ..deblurring import SAFEGUARD_MODES
+
+    prefix = "deblur: " if batch else ""
+    parser.add_argument("--safeguard", choices=SAFEGUARD_MODES,
+                        default=None if batch else "report",
+                        help=prefix + "the do-no-harm check of the restoration: report its "
+                        "verdict, also compare the kernel with a wider search's and fall back "
+                        "to a stronger prior (then the input) when it fires, or skip it"
+                        + ("; None: deblur's" if batch else ""))
+    parser.add_argument("--light-streaks", choices=("on", "off"), default=None if batch else "on",
+                        help=prefix + "look for point lights the shake drew as light streaks "
+                        "(three or more agreeing, on a dark surround: night photographs) and "
+                        "let the kernel estimate follow them" + ("; None: deblur's" if batch
+                                                                 else ""))
 
 
 def parse_saturation(text: str) -> float | None:

@@ -17,7 +17,7 @@ from .commands import (
     run_zoo,
 )
 from .demo import run_demo
-from .options import add_camera_options, add_output_options
+from .options import add_camera_options, add_deblur_options, add_output_options
 
 __all__ = ["build_parser", "EXIT_USAGE"]
 
@@ -38,7 +38,6 @@ def _formatter(prog):
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from ..blind import CLASSICAL_GENERATOR, EDGE_SOFTNESS, LATENT_STEP_NAMES
-    from ..deblurring import SAFEGUARD_MODES
     from ..deconvolution import DENOISER_NAMES, PRIOR_NAMES
     from ..operators import BOUNDARY_MODES
     from ..restoration import DEFAULT_RESTORER, RESTORER_NAMES
@@ -135,14 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "full (the whole image) or a side in pixels")
     deblur.add_argument("--lam", type=float, default=None,
                         help="prior weight of the final non-blind step; None: deconv's")
-    deblur.add_argument("--safeguard", choices=SAFEGUARD_MODES, default="report",
-                        help="the do-no-harm check of the restoration: report its verdict, "
-                        "also compare the kernel with a wider search's and fall back to a "
-                        "stronger prior (then the input) when it fires, or skip it")
-    deblur.add_argument("--light-streaks", choices=("on", "off"), default="on",
-                        help="look for point lights the shake drew as light streaks (three or "
-                        "more agreeing, on a dark surround: night photographs) and let the "
-                        "kernel estimate follow them")
+    add_deblur_options(deblur)
     add_camera_options(deblur, kernel=True)
     add_output_options(deblur)
     deblur.set_defaults(run=run_deblur)
