@@ -30,10 +30,14 @@ Configurations (``--configs``):
 * ``default`` — and the JPEG error floor in the deconvolution (``min_noise=0.01``):
   what ``proxdeblur deblur photo.jpg`` does now (the do-no-harm check only reports);
 * ``linear`` — and the deconvolution in linear light (``--tone-curve srgb``);
-* ``linear-kernel`` — and the kernel estimated in linear light too
-  (``--kernel-tone-curve srgb``);
-* ``linear-estimate`` — ``default`` with the kernel estimated in linear light and the
-  deconvolution on the stored values (``--kernel-tone-curve srgb`` alone);
+* ``linear-kernel`` — and the kernel estimated in linear light too, at every level of
+  its pyramid (``linear_levels=None``);
+* ``linear-estimate`` — ``default`` with the kernel estimated in linear light at every
+  level and the deconvolution on the stored values;
+* ``hybrid-kernel`` — ``linear`` with the kernel's coarse levels on the stored values
+  and its two finest in linear light (``--kernel-tone-curve srgb``, ``linear_levels=2``);
+* ``hybrid-estimate`` — ``default`` with that kernel (``--kernel-tone-curve srgb``
+  alone);
 * ``fallback`` — ``default`` with the do-no-harm check's fallbacks
   (``--safeguard fallback``, :mod:`proxdeblur.safeguard`; the check then also
   compares the kernel with a wider search's). Its rows record the
@@ -68,8 +72,11 @@ CONFIGS = {
     "saturation": ({}, {}, {"safeguard": "off"}),
     "default": ({}, {"min_noise": 0.01}, {}),
     "linear": ({}, {"tone_curve": "srgb", "min_noise": 0.01}, {"safeguard": "off"}),
-    "linear-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
-    "linear-estimate": ({"tone_curve": "srgb"}, {"min_noise": 0.01}, {}),
+    "linear-kernel": ({"tone_curve": "srgb", "linear_levels": None},
+                      {"tone_curve": "srgb", "min_noise": 0.01}, {}),
+    "linear-estimate": ({"tone_curve": "srgb", "linear_levels": None}, {"min_noise": 0.01}, {}),
+    "hybrid-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
+    "hybrid-estimate": ({"tone_curve": "srgb"}, {"min_noise": 0.01}, {}),
     "fallback": ({}, {"min_noise": 0.01}, {"safeguard": "fallback"}),
     "no-streaks": ({}, {"min_noise": 0.01}, {"light_streaks": False}),
 }

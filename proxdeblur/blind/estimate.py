@@ -104,6 +104,16 @@ def luminance(image) -> np.ndarray:
     return y
 
 
+def _noise_floor(y: np.ndarray, schedule) -> tuple[float, float]:
+    """The noise level the estimate assumes for ``y`` and the floor of the latent's weight
+    it sets (``max(lam_min, noise_floor · σ²)``)."""
+    noise = schedule.noise
+    if noise is None:
+        noise = estimate_noise(y) if schedule.noise_floor > 0 else 0.0
+    noise = max(noise, schedule.min_noise)
+    return noise, max(schedule.lam_min, schedule.noise_floor * noise ** 2)
+
+
 def _settle(candidate: np.ndarray, kernel: np.ndarray, options: KernelOptions):
     """The kernel step's result cleaned and centred, and its relative change from ``kernel``."""
     new = clean_kernel(candidate, options.threshold, options.prune)
@@ -145,18 +155,20 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     if clipped is not None and not clipped.any():
         clipped = None
     widely_clipped = clipped is not None and clipped.mean() >= CLIPPED_SHARE
-    y = luminance(encoded if kopts.tone_curve is None else to_linear(encoded, kopts.tone_curve))
-    gain = (contrast_gain(luminance(encoded), y)
-            if kopts.tone_curve is not None and kopts.match_contrast else 1.0)
-    y = y * gain if gain != 1.0 else y
+    stored = luminance(encoded)
+    y, gain = stored, 1.0
+    if kopts.tone_curve is not None:
+        y = luminance(to_linear(encoded, kopts.tone_curve))
+        gain = contrast_gain(stored, y) if kopts.match_contrast else 1.0
+        y = y * gain if gain != 1.0 else y
     del encoded
     ksize = kernel_support(kernel_size, y.shape)
     streak = _check_streak(streak, ksize)
-    noise = schedule.noise
-    if noise is None:
-        noise = estimate_noise(y) if schedule.noise_floor > 0 else 0.0
-    noise = max(noise, schedule.min_noise)
-    lam_floor = max(schedule.lam_min, schedule.noise_floor * noise ** 2)
+    noise, lam_floor = _noise_floor(y, schedule)
+    # the levels coarser than the linear_levels finest are fitted on the stored values
+    coarse = (None if y is stored or kopts.linear_levels is None
+              else (stored, *_noise_floor(stored, schedule)))
+    del stored
     search = tuple(max(s, min(s + 2 * pyramid.support_room, largest_support(y.shape)))
                    for s in ksize)
     estimate = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
@@ -170,7 +182,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     pull = 0.0 if streak is None else kopts.streak_weight * y.size
     target = None
     lam, lam_i = schedule.lam, schedule.lam_intensity
-    change, latent, paused = 1.0, None, 0.0
+    change, latent, paused, previous_stored = 1.0, None, 0.0, False
     for index, level in enumerate(tqdm(levels, desc="kernel levels", disable=not progress,
                                        leave=False)):
         level_start, paused_before = time.perf_counter(), paused
@@ -178,7 +190,13 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
             kernel = next_level_kernel(kernel, level.scale / levels[index - 1].scale,
                                        level.support, levels[index - 1].support,
                                        pyramid.support_margin)
-        small = downscale(y, level.scale)
+        in_stored = coarse is not None and index < len(levels) - kopts.linear_levels
+        level_image, level_floor = (coarse[0], coarse[2]) if in_stored else (y, lam_floor)
+        if index > 0 and in_stored != previous_stored:
+            latent = None  # the previous latent is in the other domain
+            lam, lam_i = schedule.lam, schedule.lam_intensity
+        previous_stored = in_stored
+        small = downscale(level_image, level.scale)
         blurred = periodic_extension(small, (fast_len(small.shape[0] + kernel.shape[0]),
                                              fast_len(small.shape[1] + kernel.shape[1])))
         observed = (small.shape if (level.scale >= kopts.observed_min_scale or widely_clipped)
@@ -214,8 +232,8 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
             yield AlternationState("level", index, alternation, level.scale, kernel, latent, lam,
                                    lam_i, softness, observed, weight, objective, change)
             paused += time.perf_counter() - pause
-            lam = max(lam / schedule.lam_decay, lam_floor)
-            lam_i = max(lam_i / schedule.lam_decay, lam_floor) if lam_i > 0 else 0.0
+            lam = max(lam / schedule.lam_decay, level_floor)
+            lam_i = max(lam_i / schedule.lam_decay, level_floor) if lam_i > 0 else 0.0
         record.kernel_change = change
         record.seconds = time.perf_counter() - level_start - (paused - paused_before)
         estimate.levels.append(record)

@@ -33,8 +33,8 @@ def add_camera_options(parser: argparse.ArgumentParser, kernel: bool = False,
         parser.add_argument("--kernel-tone-curve", default=None if batch else "linear",
                             choices=("srgb", "gamma2.2", "linear"),
                             help=("deblur: " if batch else "") + "the tone curve the kernel "
-                            "estimate undoes; linear: it works on the values as stored (more "
-                            "reliable on real photographs)")
+                            "estimate undoes at its two finest levels (the coarser ones work on "
+                            "the values as stored); linear: every level on the values as stored")
     parser.add_argument("--saturation", default=None if batch else "0.98",
                         metavar="LEVEL|none",
                         help=prefix + "clip level: pixels at or above it (any channel) and "

@@ -382,3 +382,73 @@ def test_linear_light_estimate_of_a_dark_photograph_matches_the_encoded_contrast
     assert kernel_similarity(matched, truth) > 0.85
     assert kernel_similarity(matched, truth) > kernel_similarity(unmatched, truth) + 0.2
     assert info.latent.mean() == pytest.approx(linear.mean(), rel=0.05)
+
+
+def _srgb_photograph(size: int = 13, seed: int = 3):
+    """The camera image blurred in linear light by a motion kernel, then sRGB-encoded."""
+    from skimage import data
+
+    from proxdeblur.camera import from_linear, to_linear
+
+    sharp = to_linear(data.camera()[100:292, 150:342] / 255.0, "srgb")
+    truth = motion_kernel(size, seed=seed)
+    linear = Convolution(truth, "valid").forward(sharp)
+    noisy = linear + 0.002 * np.random.default_rng(0).standard_normal(linear.shape)
+    return from_linear(np.clip(noisy, 0, 1), "srgb"), truth
+
+
+def test_linear_levels_fit_the_coarse_levels_on_the_stored_values(monkeypatch):
+    """With a tone curve, the levels before the ``linear_levels`` finest see the stored
+    luminance and those see linear light; as many linear levels as there are levels is
+    every level in linear light, exactly."""
+    import proxdeblur.blind.estimate as estimate_module
+    from proxdeblur.camera import to_linear
+
+    encoded, _ = _srgb_photograph()
+    seen = []
+    original = estimate_module.downscale
+
+    def spy(image, scale):
+        seen.append(float(image.mean()))
+        return original(image, scale)
+
+    monkeypatch.setattr(estimate_module, "downscale", spy)
+    hybrid, _ = estimate_kernel(encoded, 13, tone_curve="srgb", linear_levels=2,
+                                match_contrast=False, max_iter=1, settle_max_iter=0)
+    stored, linear = float(encoded.mean()), float(to_linear(encoded, "srgb").mean())
+    assert len(seen) > 3
+    np.testing.assert_allclose(seen[:-2], stored)
+    np.testing.assert_allclose(seen[-2:], linear)
+    seen.clear()
+    every, _ = estimate_kernel(encoded, 13, tone_curve="srgb", linear_levels=None,
+                               match_contrast=False, max_iter=1, settle_max_iter=0)
+    np.testing.assert_allclose(seen, linear)
+    levels = len(seen)
+    as_many, _ = estimate_kernel(encoded, 13, tone_curve="srgb", linear_levels=levels,
+                                 match_contrast=False, max_iter=1, settle_max_iter=0)
+    np.testing.assert_array_equal(as_many, every)
+    # the first level in linear light starts the latent's weight afresh
+    from proxdeblur.blind import estimate_kernel_iter
+    from proxdeblur.blind.options import ScheduleOptions
+
+    states = [s for s in estimate_kernel_iter(encoded, 13, tone_curve="srgb", max_iter=2,
+                                              settle_max_iter=0) if s.stage == "level"]
+    first_linear = max(s.level for s in states) - 1
+    lams = {s.level: s.lam for s in states if s.alternation == 0}
+    assert lams[first_linear] == ScheduleOptions().lam > lams[first_linear - 1]
+    # without a tone curve there is one domain, whatever linear_levels says
+    plain, _ = estimate_kernel(encoded, 13, linear_levels=1, max_iter=1, settle_max_iter=0)
+    again, _ = estimate_kernel(encoded, 13, linear_levels=None, max_iter=1, settle_max_iter=0)
+    np.testing.assert_array_equal(plain, again)
+    with pytest.raises(InvalidArgumentError, match="linear_levels"):
+        estimate_kernel(encoded, 13, tone_curve="srgb", linear_levels=0)
+
+
+def test_finest_levels_in_linear_light_recover_the_kernel_of_an_srgb_photograph():
+    """A blur in linear light, stored through the sRGB curve: on the stored values the
+    kernel is poor; continued in linear light over the two finest levels it is recovered."""
+    encoded, truth = _srgb_photograph()
+    stored, _ = estimate_kernel(encoded, 13)
+    hybrid, _ = estimate_kernel(encoded, 13, tone_curve="srgb")
+    assert kernel_similarity(hybrid, truth) > 0.9
+    assert kernel_similarity(hybrid, truth) > kernel_similarity(stored, truth) + 0.2
