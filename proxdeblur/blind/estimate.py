@@ -11,7 +11,9 @@ latent's weight λ decays per alternation to a floor that rises with the noise.
 The finest level adds alternations until the kernel settles; the final kernel
 is cleaned of speckle, centred and returned on the requested support. A light
 streak (:mod:`~proxdeblur.blind.streaks`), when given, starts the coarsest level
-and pulls every kernel step towards itself at that level's scale.
+and pulls every kernel step towards itself at that level's scale. With a tone
+curve, the ``linear_levels`` finest levels work in linear light and the coarser
+ones on the stored values; λ starts afresh at the first level in linear light.
 Measurements behind every default: ``docs/blind.md``.
 """
 
@@ -165,9 +167,10 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     ksize = kernel_support(kernel_size, y.shape)
     streak = _check_streak(streak, ksize)
     noise, lam_floor = _noise_floor(y, schedule)
-    # the levels coarser than the linear_levels finest are fitted on the stored values
+    # the levels coarser than the linear_levels finest are fitted on the stored values,
+    # with the latent's weight floor of their own noise level
     coarse = (None if y is stored or kopts.linear_levels is None
-              else (stored, *_noise_floor(stored, schedule)))
+              else (stored, _noise_floor(stored, schedule)[1]))
     del stored
     search = tuple(max(s, min(s + 2 * pyramid.support_room, largest_support(y.shape)))
                    for s in ksize)
@@ -191,7 +194,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
                                        level.support, levels[index - 1].support,
                                        pyramid.support_margin)
         in_stored = coarse is not None and index < len(levels) - kopts.linear_levels
-        level_image, level_floor = (coarse[0], coarse[2]) if in_stored else (y, lam_floor)
+        level_image, level_floor = coarse if in_stored else (y, lam_floor)
         if index > 0 and in_stored != previous_stored:
             latent = None  # the previous latent is in the other domain
             lam, lam_i = schedule.lam, schedule.lam_intensity
