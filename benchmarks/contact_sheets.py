@@ -39,7 +39,7 @@ PHOTOGRAPHS = {
     "night3": "manmade saturated", "car3": "manmade saturated", "night2": "manmade saturated",
     "night5": "manmade saturated", "night6": "manmade saturated",
     "street2": "manmade saturated", "book1": "text",
-    "face2": "people", "fishes": "natural", "flower": "natural",
+    "face2": "people", "fishes": "natural", "flower": "natural", "house4": "manmade",
 }
 DEFAULT_SUPPORT = 35
 INSET = 0.3
