@@ -177,6 +177,8 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     estimate = KernelEstimate(noise_sigma=noise, lam_floor=lam_floor)
     levels = pyramid_levels(search, coarsest=pyramid.coarsest,
                             min_scale=pyramid.min_level_side / min(y.shape))
+    # the index of the first level in linear light, where the stored levels (if any) end
+    first_linear = 0 if coarse is None else max(len(levels) - kopts.linear_levels, 0)
     if streak is not None:
         streak = place_kernel(streak, search)
     kernel = (initial_kernel(levels[0].support) if streak is None
@@ -185,7 +187,7 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
     pull = 0.0 if streak is None else kopts.streak_weight * y.size
     target = None
     lam, lam_i = schedule.lam, schedule.lam_intensity
-    change, latent, paused, previous_stored = 1.0, None, 0.0, False
+    change, latent, paused = 1.0, None, 0.0
     for index, level in enumerate(tqdm(levels, desc="kernel levels", disable=not progress,
                                        leave=False)):
         level_start, paused_before = time.perf_counter(), paused
@@ -193,12 +195,10 @@ def estimate_kernel_iter(image, kernel_size, *, image_step="l0",
             kernel = next_level_kernel(kernel, level.scale / levels[index - 1].scale,
                                        level.support, levels[index - 1].support,
                                        pyramid.support_margin)
-        in_stored = coarse is not None and index < len(levels) - kopts.linear_levels
-        level_image, level_floor = coarse if in_stored else (y, lam_floor)
-        if index > 0 and in_stored != previous_stored:
+        level_image, level_floor = coarse if index < first_linear else (y, lam_floor)
+        if 0 < index == first_linear:
             latent = None  # the previous latent is in the other domain
             lam, lam_i = schedule.lam, schedule.lam_intensity
-        previous_stored = in_stored
         small = downscale(level_image, level.scale)
         blurred = periodic_extension(small, (fast_len(small.shape[0] + kernel.shape[0]),
                                              fast_len(small.shape[1] + kernel.shape[1])))
