@@ -43,6 +43,8 @@ Configurations (``--configs``):
   compares the kernel with a wider search's). Its rows record the
   check's verdict on the first restoration (``default``'s), so that beside
   ``default`` they give the check's hit and false-alarm rates.
+* ``hybrid-fallback`` — ``hybrid-kernel`` with those fallbacks (``--tone-curve srgb
+  --kernel-tone-curve srgb --safeguard fallback``).
 * ``no-streaks`` — ``default`` without looking for light streaks (``--light-streaks
   off``; none of this benchmark's daylight cases has any, ``night.py``'s have).
 """
@@ -77,6 +79,8 @@ CONFIGS = {
     "linear-estimate": ({"tone_curve": "srgb", "linear_levels": None}, {"min_noise": 0.01}, {}),
     "hybrid-kernel": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01}, {}),
     "hybrid-estimate": ({"tone_curve": "srgb"}, {"min_noise": 0.01}, {}),
+    "hybrid-fallback": ({"tone_curve": "srgb"}, {"tone_curve": "srgb", "min_noise": 0.01},
+                        {"safeguard": "fallback"}),
     "fallback": ({}, {"min_noise": 0.01}, {"safeguard": "fallback"}),
     "no-streaks": ({}, {"min_noise": 0.01}, {"light_streaks": False}),
 }
