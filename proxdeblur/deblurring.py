@@ -32,7 +32,7 @@ from .blind import (
     region_side,
 )
 from .blind.estimate import luminance as kernel_luminance
-from .camera import CLIP_LEVEL, to_linear
+from .camera import CLIP_LEVEL
 from .deconvolution import check_arguments, deconvolve
 from .errors import InvalidArgumentError
 from .safeguard import (
@@ -136,16 +136,11 @@ class DeblurInfo:
 
 
 def _check(y, restored, kernel, options, window, second=None) -> HarmCheck:
-    """:func:`check_restoration` of ``restored`` on ``window``, in linear light when the
-    deconvolution worked there (``second``: the wider search's kernel)."""
-    curve = options.get("tone_curve")
-    observed, result = y[window], np.clip(restored[window], 0, 1)
-    if curve is not None:
-        observed, result = to_linear(observed, curve), to_linear(result, curve)
-    level = options.get("saturation")
-    if level is not None and curve is not None:
-        level = float(to_linear(level, curve))
-    return check_restoration(observed, result, kernel, saturation=level, second_kernel=second)
+    """:func:`check_restoration` of ``restored`` on ``window``, its re-blur in linear light
+    when the deconvolution worked there (``second``: the wider search's kernel)."""
+    return check_restoration(y[window], restored[window], kernel,
+                             saturation=options.get("saturation"), second_kernel=second,
+                             tone_curve=options.get("tone_curve"))
 
 
 def _safeguarded(y, restored, kernel, prior, options, info: DeblurInfo, fallback: bool,
@@ -241,7 +236,8 @@ def deblur(image, kernel_size, *, prior="hyper-laplacian", image_step="l0",
         and of the deconvolution's data term (``CLIP_LEVEL``; None: every pixel counts).
     safeguard : {"report", "fallback", "off"}
         The do-no-harm check of the restoration (:func:`~proxdeblur.safeguard.check_restoration`,
-        on the kernel's window, in linear light with ``tone_curve``), in ``info.check``;
+        on the kernel's window, on the stored values, its re-blur in linear light with
+        ``tone_curve``), in ``info.check``;
         when it fires a warning says why. ``"fallback"`` also estimates the kernel a
         second time with a support ``AGREEMENT_MARGIN`` pixels wider (``AGREEMENT_OPTIONS``)
         and counts a disagreement of the two as a symptom (about the estimate's time
