@@ -147,11 +147,11 @@ def test_residual_reblurs_in_linear_light_and_compares_stored_values():
     and colour); re-blurred on the stored values it misses by the tone curve's misfit."""
     from skimage import data, transform
 
-    from proxdeblur.camera import from_linear, to_linear
+    from proxdeblur.camera import LUMINANCE, from_linear, to_linear
 
     kernel = motion_kernel(15, seed=3, length=12)
     colour = transform.resize(data.astronaut() / 255.0, (160, 160), anti_aliasing=True)
-    for sharp in (colour @ np.array([0.2125, 0.7154, 0.0721]), colour):
+    for sharp in (colour @ LUMINANCE, colour):
         channels = [to_linear(sharp)] if sharp.ndim == 2 else [
             to_linear(sharp[..., c]) for c in range(3)]
         linear_blur = np.stack([Convolution(kernel, "circular").forward(c) for c in channels], -1)
