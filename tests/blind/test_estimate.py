@@ -364,37 +364,30 @@ def test_estimate_fits_without_clipped_pixels_and_survives_a_mostly_clipped_imag
     assert kernel.shape == (9, 9) and np.isclose(kernel.sum(), 1.0)
 
 
-def test_linear_light_estimate_of_a_dark_photograph_matches_the_encoded_contrast():
-    """A dim scene blurred in linear light and sRGB-encoded: in linear light its gradients
-    are weak for the estimate's weights, and the contrast gain recovers the kernel that
-    the fixed weights lose; the latent is reported in linear light all the same."""
+def _srgb_photograph(size: int = 13, exposure: float = 1.0, noise: float = 0.002):
+    """The camera image at ``exposure`` in linear light, blurred there by a motion kernel of
+    ``size``, with Gaussian noise, sRGB-encoded: ``(encoded, kernel, noiseless linear blur)``."""
     from skimage import data
 
     from proxdeblur.camera import from_linear, to_linear
 
-    sharp = 0.08 * to_linear(data.camera()[100:292, 150:342] / 255.0, "srgb")
-    truth = motion_kernel(9, seed=3)
+    sharp = exposure * to_linear(data.camera()[100:292, 150:342] / 255.0, "srgb")
+    truth = motion_kernel(size, seed=3)
     linear = Convolution(truth, "valid").forward(sharp)
-    noisy = linear + 5e-4 * np.random.default_rng(0).standard_normal(linear.shape)
-    encoded = from_linear(np.clip(noisy, 0, 1), "srgb")
+    noisy = linear + noise * np.random.default_rng(0).standard_normal(linear.shape)
+    return from_linear(np.clip(noisy, 0, 1), "srgb"), truth, linear
+
+
+def test_linear_light_estimate_of_a_dark_photograph_matches_the_encoded_contrast():
+    """A dim scene blurred in linear light and sRGB-encoded: in linear light its gradients
+    are weak for the estimate's weights, and the contrast gain recovers the kernel that
+    the fixed weights lose; the latent is reported in linear light all the same."""
+    encoded, truth, linear = _srgb_photograph(size=9, exposure=0.08, noise=5e-4)
     matched, info = estimate_kernel(encoded, 9, tone_curve="srgb")
     unmatched, _ = estimate_kernel(encoded, 9, tone_curve="srgb", match_contrast=False)
     assert kernel_similarity(matched, truth) > 0.85
     assert kernel_similarity(matched, truth) > kernel_similarity(unmatched, truth) + 0.2
     assert info.latent.mean() == pytest.approx(linear.mean(), rel=0.05)
-
-
-def _srgb_photograph(size: int = 13, seed: int = 3):
-    """The camera image blurred in linear light by a motion kernel, then sRGB-encoded."""
-    from skimage import data
-
-    from proxdeblur.camera import from_linear, to_linear
-
-    sharp = to_linear(data.camera()[100:292, 150:342] / 255.0, "srgb")
-    truth = motion_kernel(size, seed=seed)
-    linear = Convolution(truth, "valid").forward(sharp)
-    noisy = linear + 0.002 * np.random.default_rng(0).standard_normal(linear.shape)
-    return from_linear(np.clip(noisy, 0, 1), "srgb"), truth
 
 
 def test_linear_levels_fit_the_coarse_levels_on_the_stored_values(monkeypatch):
@@ -404,7 +397,7 @@ def test_linear_levels_fit_the_coarse_levels_on_the_stored_values(monkeypatch):
     import proxdeblur.blind.estimate as estimate_module
     from proxdeblur.camera import to_linear
 
-    encoded, _ = _srgb_photograph()
+    encoded, _, _ = _srgb_photograph()
     seen = []
     original = estimate_module.downscale
 
@@ -447,7 +440,7 @@ def test_linear_levels_fit_the_coarse_levels_on_the_stored_values(monkeypatch):
 def test_finest_levels_in_linear_light_recover_the_kernel_of_an_srgb_photograph():
     """A blur in linear light, stored through the sRGB curve: on the stored values the
     kernel is poor; continued in linear light over the two finest levels it is recovered."""
-    encoded, truth = _srgb_photograph()
+    encoded, truth, _ = _srgb_photograph()
     stored, _ = estimate_kernel(encoded, 13)
     hybrid, _ = estimate_kernel(encoded, 13, tone_curve="srgb")
     assert kernel_similarity(hybrid, truth) > 0.9
